@@ -1,0 +1,1 @@
+"""Quanyu core: tenants, organisation tree, people, auth, audit and the plugin host."""

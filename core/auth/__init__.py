@@ -1,0 +1,1 @@
+"""Users, roles held at org nodes (valid for the subtree), sessions and the scope guard."""

@@ -1,0 +1,132 @@
+"""Account structs in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from core.web.schemas import Input, Output
+
+Password = Annotated[str, Meta(min_length=1, max_length=128)]
+Username = Annotated[str, Meta(min_length=1, max_length=64)]
+District = Annotated[str, Meta(min_length=1, max_length=40)]
+RoleKey = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class LoginIn(Input):
+    district: District
+    username: Username
+    password: Password
+
+
+class GrantOut(Output):
+    role: str
+    node_id: uuid.UUID
+    permissions: list[str]
+    node_name: str | None = None
+
+
+class MeOut(Output):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    district: str
+    must_change_password: bool
+    permissions: list[str]
+    grants: list[GrantOut]
+
+
+class LoginOut(Output):
+    token: str
+    user: MeOut
+
+
+class PasswordChangeIn(Input):
+    current_password: Password
+    new_password: Password
+
+
+class RedeemIn(Input):
+    district: District
+    token: Annotated[str, Meta(min_length=1, max_length=200)]
+    password: Password
+
+
+class UserCreateIn(Input):
+    username: Username
+    display_name: Annotated[str, Meta(min_length=1, max_length=100)]
+    org_node_id: uuid.UUID
+    roles: list[RoleKey] = []
+
+
+class UserOut(Output):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    status: str
+    org_node_id: uuid.UUID
+    must_change_password: bool
+    last_login_at: dt.datetime | None
+    locked: bool
+    created_at: dt.datetime
+
+
+class UserCreatedOut(Output):
+    user: UserOut
+    invitation_token: str
+    invitation_expires_in_days: int
+
+
+class UserStatusIn(Input):
+    status: Literal["active", "disabled"]
+
+
+class TokenOut(Output):
+    token: str
+    expires_in_days: int
+
+
+class RoleIn(Input):
+    key: RoleKey
+    name_zh: Annotated[str, Meta(min_length=1, max_length=100)]
+    name_en: Annotated[str, Meta(min_length=1, max_length=100)]
+    permissions: list[Annotated[str, Meta(max_length=64)]]
+
+
+class RoleUpdate(Input):
+    name_zh: Annotated[str, Meta(min_length=1, max_length=100)] | UnsetType = UNSET
+    name_en: Annotated[str, Meta(min_length=1, max_length=100)] | UnsetType = UNSET
+    permissions: list[Annotated[str, Meta(max_length=64)]] | UnsetType = UNSET
+
+
+class RoleOut(Output):
+    id: uuid.UUID
+    key: str
+    name: str
+    name_zh: str
+    name_en: str
+    permissions: list[str]
+    builtin: bool
+
+
+class PermissionOut(Output):
+    key: str
+    description: str
+    duty: str | None
+
+
+class GrantIn(Input):
+    user_id: uuid.UUID
+    role: RoleKey
+    org_node_id: uuid.UUID
+
+
+class AssignmentOut(Output):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    org_node_id: uuid.UUID
+    granted_at: dt.datetime

@@ -1,0 +1,403 @@
+"""Accounts: log in and out, passwords, users, invitations and resets, roles and grants.
+
+Separation of duties (等保 2.0 三员分立): no role may combine the system,
+security and audit duties, and no user may hold roles whose union does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import service as audit
+from core.auth.models import USER_ACTIVE, USER_DISABLED, USER_INVITED, Role, RoleAssignment, User, UserToken
+from core.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
+from core.auth.permissions import SEPARATION_MESSAGE, duties_of, get_permission
+from core.auth.scope import Principal, node_in_scope, scoped_select
+from core.auth.sessions import SessionStore, open_session
+from core.crypto import token_hash
+from core.db.base import utcnow
+from core.db.session import bind_tenant
+from core.errors import Conflict, FieldProblem, Forbidden, Invalid, Unauthorized, invalid_field, not_found
+from core.i18n import _
+from core.orgs.models import OrgNode
+from core.tenancy.models import Tenant
+from core.tenancy.settings import parse_tenant_settings
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+BAD_LOGIN = _("The district, username or password is wrong.")
+
+
+def check_username(username: str, field: str = "username") -> str:
+    cleaned = username.strip().lower()
+    if not USERNAME_PATTERN.match(cleaned):
+        raise invalid_field(
+            field,
+            _("Use 2 to 64 lower-case letters, digits, dots, dashes or underscores."),
+            code="username_format",
+        )
+    return cleaned
+
+
+async def login(
+    session: AsyncSession,
+    store: SessionStore,
+    *,
+    district: str,
+    username: str,
+    password: str,
+    address: str | None,
+    user_agent: str | None,
+) -> tuple[str, Principal]:
+    """Check the credentials and open a session; failures are counted and audited.
+
+    The caller's transaction is committed before a failure is raised, so the
+    failed-login counter and the audit record survive the error response.
+    """
+    tenant = (await session.scalars(select(Tenant).where(Tenant.slug == district.strip().lower()))).first()
+    if tenant is None:
+        verify_password(None, password)  # same work as a real check: no timing oracle for districts
+        raise Unauthorized(BAD_LOGIN, code="bad_credentials")
+    await bind_tenant(session, tenant.id)
+    policy = parse_tenant_settings(tenant.settings).security
+    user = (await session.scalars(select(User).where(User.username == username.strip().lower()))).first()
+    now = utcnow()
+    if user is None or user.status != USER_ACTIVE:
+        verify_password(None, password)
+        await audit.record(
+            session, "auth.login", success=False, username=username[:64], detail="unknown user"
+        )
+        await session.commit()
+        raise Unauthorized(BAD_LOGIN, code="bad_credentials")
+    if user.locked_until is not None and user.locked_until > now:
+        await audit.record(
+            session, "auth.login", success=False, user_id=user.id, username=user.username, detail="locked"
+        )
+        await session.commit()
+        raise Unauthorized(
+            _("Too many failed attempts; try again after {minutes} minutes."),
+            code="locked",
+            minutes=policy.lockout_minutes,
+        )
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        detail = "wrong password"
+        if user.failed_logins >= policy.lockout_attempts:
+            user.locked_until = now + dt.timedelta(minutes=policy.lockout_minutes)
+            user.failed_logins = 0
+            detail = "wrong password; locked"
+        await audit.record(
+            session, "auth.login", success=False, user_id=user.id, username=user.username, detail=detail
+        )
+        await session.commit()
+        raise Unauthorized(BAD_LOGIN, code="bad_credentials")
+    if not tenant.is_active:
+        raise Forbidden(_("This district is suspended; nobody can log in to it."), code="tenant_suspended")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token, record = await open_session(
+        store,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        idle_minutes=policy.session_idle_minutes,
+        absolute_hours=policy.session_absolute_hours,
+        address=address,
+        user_agent=user_agent,
+    )
+    await audit.record(session, "auth.login", user_id=user.id, username=user.username)
+    from core.auth.principal import load_principal
+
+    principal = await load_principal(session, tenant.id, user.id, record.token_hash)
+    assert principal is not None
+    return token, principal
+
+
+async def logout(session: AsyncSession, store: SessionStore, principal: Principal) -> None:
+    if principal.session_hash:
+        await store.delete(principal.session_hash)
+    await audit.record(session, "auth.logout")
+
+
+async def change_own_password(
+    session: AsyncSession, store: SessionStore, principal: Principal, current: str, new: str
+) -> None:
+    user = await session.get_one(User, principal.user_id)
+    if not verify_password(user.password_hash, current):
+        await audit.record(session, "auth.password_change", success=False, detail="wrong current password")
+        await session.commit()
+        raise invalid_field("current_password", _("The current password is wrong."), code="wrong_password")
+    if current == new:
+        raise invalid_field(
+            "new_password", _("Choose a password different from the current one."), code="unchanged"
+        )
+    check_policy(new, field="new_password", username=user.username)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    await store.delete_for_user(principal.tenant_id, user.id, keep=principal.session_hash)
+    await audit.record(session, "auth.password_change", object_type="user", object_id=user.id)
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+async def _check_duties(session: AsyncSession, user_id: uuid.UUID | None, adding: Role) -> None:
+    permissions = set(adding.permissions)
+    if user_id is not None:
+        held = await session.scalars(
+            select(Role)
+            .join(RoleAssignment, RoleAssignment.role_id == Role.id)
+            .where(RoleAssignment.user_id == user_id)
+        )
+        for role in held:
+            permissions |= set(role.permissions)
+    if len(duties_of(permissions)) > 1:
+        raise Conflict(SEPARATION_MESSAGE, code="separation_of_duties")
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    org_node: OrgNode,
+    password: str | None,
+    role_keys: list[str],
+    must_change_password: bool = True,
+    created_by: Principal | None = None,
+) -> User:
+    """A user placed at ``org_node`` holding ``role_keys`` there (caller's tenant transaction)."""
+    username = check_username(username)
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise invalid_field("display_name", _("This field is required."), code="missing")
+    if (await session.scalars(select(User).where(User.username == username))).first() is not None:
+        raise Conflict(
+            _("The input conflicts with existing data."),
+            errors=[
+                FieldProblem(
+                    "username", "duplicate", _("The username {username} is taken."), {"username": username}
+                )
+            ],
+        )
+    if password is not None:
+        check_policy(password, username=username)
+    roles = []
+    for index, key in enumerate(role_keys):
+        role = (await session.scalars(select(Role).where(Role.key == key))).first()
+        if role is None:
+            raise invalid_field(f"roles[{index}]", _("Unknown role {role}."), code="unknown_role", role=key)
+        roles.append(role)
+    union: set[str] = set()
+    for role in roles:
+        union |= set(role.permissions)
+    if len(duties_of(union)) > 1:
+        raise Conflict(SEPARATION_MESSAGE, code="separation_of_duties")
+    user = User(
+        username=username,
+        display_name=display_name,
+        org_node_id=org_node.id,
+        password_hash=hash_password(password) if password is not None else None,
+        status=USER_ACTIVE if password is not None else USER_INVITED,
+        must_change_password=must_change_password,
+    )
+    session.add(user)
+    await session.flush()
+    for role in roles:
+        session.add(
+            RoleAssignment(
+                user_id=user.id,
+                role_id=role.id,
+                org_node_id=org_node.id,
+                granted_by=created_by.user_id if created_by else None,
+            )
+        )
+    await session.flush()
+    await audit.record(
+        session,
+        "user.create",
+        object_type="user",
+        object_id=user.id,
+        org_node_id=org_node.id,
+        changes={"username": [None, username], "roles": [None, role_keys]},
+    )
+    return user
+
+
+async def user_in_scope(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, permission: str
+) -> User:
+    from core.auth.scope import load_in_scope
+
+    return await load_in_scope(session, principal, User, user_id, permission)
+
+
+async def issue_token(session: AsyncSession, principal: Principal, user: User, purpose: str) -> str:
+    tenant = await session.get_one(Tenant, principal.tenant_id)
+    days = parse_tenant_settings(tenant.settings).security.invitation_days
+    token = secrets.token_urlsafe(24)
+    session.add(
+        UserToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + dt.timedelta(days=days),
+            created_by=principal.user_id,
+        )
+    )
+    await audit.record(
+        session, f"user.{purpose}", object_type="user", object_id=user.id, org_node_id=user.org_node_id
+    )
+    return token
+
+
+async def redeem_token(
+    session: AsyncSession, store: SessionStore, *, district: str, token: str, password: str
+) -> User:
+    """Set a password with an invitation or reset token (the user is not logged in)."""
+    tenant = (await session.scalars(select(Tenant).where(Tenant.slug == district.strip().lower()))).first()
+    invalid = invalid_field("token", _("The link is invalid or has expired."), code="invalid_token")
+    if tenant is None or not tenant.is_active:
+        raise invalid
+    await bind_tenant(session, tenant.id)
+    row = (await session.scalars(select(UserToken).where(UserToken.token_hash == token_hash(token)))).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise invalid
+    user = await session.get_one(User, row.user_id)
+    if user.status == USER_DISABLED:
+        raise invalid
+    check_policy(password, username=user.username)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    user.status = USER_ACTIVE
+    user.failed_logins = 0
+    user.locked_until = None
+    row.used_at = utcnow()
+    await store.delete_for_user(tenant.id, user.id)
+    await audit.record(
+        session,
+        f"user.{row.purpose}_redeemed",
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+        username=user.username,
+    )
+    return user
+
+
+async def set_user_status(
+    session: AsyncSession, store: SessionStore, principal: Principal, user: User, status: str
+) -> None:
+    if user.id == principal.user_id:
+        raise Conflict(_("You cannot change the status of your own account."), code="own_account")
+    before = user.status
+    if status == USER_DISABLED:
+        await store.delete_for_user(principal.tenant_id, user.id)
+    elif before == USER_INVITED:
+        raise Conflict(
+            _("An invited account becomes active when the invitation is accepted."), code="invited"
+        )
+    user.status = status
+    await audit.record(
+        session,
+        "user.status",
+        object_type="user",
+        object_id=user.id,
+        org_node_id=user.org_node_id,
+        changes={"status": [before, status]},
+    )
+
+
+# --- roles and grants ------------------------------------------------------------------------------
+
+
+def check_permissions(keys: list[str], field: str = "permissions") -> list[str]:
+    problems = [
+        FieldProblem(
+            f"{field}[{i}]", "unknown_permission", _("Unknown permission {permission}."), {"permission": k}
+        )
+        for i, k in enumerate(keys)
+        if get_permission(k) is None
+    ]
+    if problems:
+        raise Invalid(_("The input is not valid."), errors=problems)
+    unique = sorted(set(keys))
+    if len(duties_of(set(unique))) > 1:
+        raise Conflict(SEPARATION_MESSAGE, code="separation_of_duties")
+    return unique
+
+
+async def grant(
+    session: AsyncSession, principal: Principal, *, user_id: uuid.UUID, role_key: str, node_id: uuid.UUID
+) -> RoleAssignment:
+    user = await user_in_scope(session, principal, user_id, "grant.write")
+    node = await node_in_scope(session, principal, node_id, "grant.write")
+    role = (await session.scalars(select(Role).where(Role.key == role_key))).first()
+    if role is None:
+        raise invalid_field("role", _("Unknown role {role}."), code="unknown_role", role=role_key)
+    if user.id == principal.user_id:
+        raise Conflict(_("You cannot grant roles to yourself."), code="own_account")
+    await _check_duties(session, user.id, role)
+    existing = (
+        await session.scalars(
+            select(RoleAssignment).where(
+                RoleAssignment.user_id == user.id,
+                RoleAssignment.role_id == role.id,
+                RoleAssignment.org_node_id == node.id,
+            )
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(_("The user already holds this role there."), code="duplicate")
+    assignment = RoleAssignment(
+        user_id=user.id, role_id=role.id, org_node_id=node.id, granted_by=principal.user_id
+    )
+    session.add(assignment)
+    await session.flush()
+    await audit.record(
+        session,
+        "grant.create",
+        object_type="role_assignment",
+        object_id=assignment.id,
+        org_node_id=node.id,
+        changes={"user": [None, user.username], "role": [None, role.key]},
+    )
+    return assignment
+
+
+async def revoke(session: AsyncSession, principal: Principal, assignment_id: uuid.UUID) -> None:
+    assignment = await load_assignment(session, principal, assignment_id, "grant.write")
+    if assignment.user_id == principal.user_id:
+        raise Conflict(_("You cannot revoke your own roles."), code="own_account")
+    await session.delete(assignment)
+    await audit.record(
+        session,
+        "grant.delete",
+        object_type="role_assignment",
+        object_id=assignment_id,
+        org_node_id=assignment.org_node_id,
+    )
+
+
+async def load_assignment(
+    session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, permission: str
+) -> RoleAssignment:
+    stmt = scoped_select(RoleAssignment, principal, permission).where(RoleAssignment.id == assignment_id)
+    row = (await session.scalars(stmt)).first()
+    if row is None:
+        raise not_found()
+    return row
+
+
+def role_snapshot(role: Role) -> dict[str, Any]:
+    return {"name_zh": role.name_zh, "name_en": role.name_en, "permissions": sorted(role.permissions)}

@@ -1,0 +1,402 @@
+"""``quanyu``: the operator's command line.
+
+Every command exits non-zero with a one-line message on bad input and
+writes nothing in that case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from core.settings import get_settings
+
+T = TypeVar("T")
+
+
+def run_async(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return asyncio.run(_with_database(fn, *args, **kwargs))
+
+    return wrapper
+
+
+async def _with_database(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    from core.db.session import get_database, set_database
+
+    try:
+        return await fn(*args, **kwargs)
+    finally:
+        database = get_database()
+        await database.dispose()
+        set_database(None)
+
+
+def fail(message: str) -> click.ClickException:
+    return click.ClickException(message)
+
+
+@click.group()
+@click.version_option(package_name="quanyu")
+def main() -> None:
+    """Quanyu 全域党建: operate districts, the database and the server."""
+    try:
+        get_settings()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+# --- database ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+def _role_of(url: str) -> str | None:
+    parsed = make_url(url)
+    return parsed.username if parsed.get_backend_name() == "postgresql" else None
+
+
+async def migrate_database() -> dict[str, list[str]]:
+    from core.db.engine import create_engine
+    from core.db.migrate import current_revisions, upgrade
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        settings.var_path.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.owner_database_url)
+    try:
+        app_role = _role_of(settings.app_database_url)
+        system_role = _role_of(settings.system_database_url)
+        owner_role = _role_of(settings.owner_database_url)
+        await upgrade(
+            engine,
+            app_role=app_role if app_role != owner_role else None,
+            system_role=system_role if system_role != owner_role else None,
+        )
+        return await current_revisions(engine)
+    finally:
+        await engine.dispose()
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the core and every installed plugin to their latest schema."""
+    try:
+        revisions = asyncio.run(migrate_database())
+    except OSError as exc:
+        raise fail(f"cannot reach the database: {exc}") from None
+    for name, heads in revisions.items():
+        click.echo(f"{name}: {', '.join(heads) or '(empty)'}")
+
+
+async def _require_schema() -> None:
+    from core.db.migrate import current_revisions, head_revisions
+    from core.db.session import get_database
+
+    try:
+        current = await current_revisions(get_database().system_engine)
+    except OSError as exc:
+        raise fail(f"cannot reach the database: {exc}") from None
+    if current.get("core") != head_revisions()["core"]:
+        raise fail("the database is not migrated; run `quanyu db upgrade` first")
+
+
+# --- tenants -----------------------------------------------------------------------------------------
+
+
+@main.group()
+def tenant() -> None:
+    """Districts (tenants): provision, list, show, suspend, resume."""
+
+
+@tenant.command("create")
+@click.option("--from", "source", required=True, type=click.Path(path_type=Path), help="District TOML file.")
+@click.option("--code", help="Override the six-digit division code.")
+@click.option("--slug", help="Override the slug (used to log in).")
+@click.option("--name-zh", help="Override the Chinese name.")
+@click.option("--name-en", help="Override the English name.")
+@run_async
+async def tenant_create(
+    source: Path, code: str | None, slug: str | None, name_zh: str | None, name_en: str | None
+) -> None:
+    """Provision a district from a definition file."""
+    from core.db.session import get_database
+    from core.tenancy.service import DefinitionError, DuplicateTenant, load_definition, provision
+
+    try:
+        definition = load_definition(
+            source, {"code": code, "slug": slug, "name_zh": name_zh, "name_en": name_en}
+        )
+    except DefinitionError as exc:
+        raise fail(str(exc)) from None
+    await _require_schema()
+    try:
+        async with get_database().system_transaction() as session:
+            created = await provision(session, definition)
+    except DuplicateTenant as exc:
+        raise fail(str(exc)) from None
+    click.echo(f"created district {created.slug} ({created.code} {created.name_zh}) id={created.id}")
+
+
+def _tenant_dict(t: Any) -> dict[str, Any]:
+    return {
+        "id": str(t.id),
+        "code": t.code,
+        "slug": t.slug,
+        "name_zh": t.name_zh,
+        "name_en": t.name_en,
+        "status": t.status,
+        "created_at": t.created_at.isoformat(),
+        "suspended_at": t.suspended_at.isoformat() if t.suspended_at else None,
+    }
+
+
+@tenant.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@run_async
+async def tenant_list(as_json: bool) -> None:
+    """List districts."""
+    from core.db.session import get_database
+    from core.tenancy.models import Tenant
+
+    await _require_schema()
+    async with get_database().system_transaction() as session:
+        tenants = [_tenant_dict(t) for t in await session.scalars(select(Tenant).order_by(Tenant.code))]
+    if as_json:
+        click.echo(json.dumps(tenants, ensure_ascii=False, indent=2))
+        return
+    for t in tenants:
+        click.echo(f"{t['code']}  {t['slug']:<20} {t['status']:<10} {t['name_zh']} / {t['name_en']}")
+    if not tenants:
+        click.echo("no districts yet; create one with `quanyu tenant create --from tenants/<file>.toml`")
+
+
+async def _find(session: Any, key: str) -> Any:
+    from core.tenancy.service import find_tenant
+
+    found = await find_tenant(session, key)
+    if found is None:
+        raise fail(f"no district with slug or code {key!r}")
+    return found
+
+
+@tenant.command("show")
+@click.argument("district")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@run_async
+async def tenant_show(district: str, as_json: bool) -> None:
+    """Show one district with its counts."""
+    from sqlalchemy import func
+
+    from core.auth.models import User
+    from core.db.session import get_database
+    from core.orgs.models import OrgNode
+    from core.people.models import Person
+
+    await _require_schema()
+    async with get_database().system_transaction() as session:
+        found = await _find(session, district)
+        info = _tenant_dict(found)
+        for label, model in (("org_nodes", OrgNode), ("people", Person), ("users", User)):
+            info[label] = await session.scalar(
+                select(func.count()).select_from(model).where(model.tenant_id == found.id)  # type: ignore[attr-defined]
+            )
+        info["settings"] = found.settings
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for key, value in info.items():
+        if key != "settings":
+            click.echo(f"{key:<13} {value}")
+
+
+async def _set_status(district: str, status: str) -> None:
+    from core.auth.models import AuthSession
+    from core.db.session import get_database
+    from core.tenancy.service import set_status
+
+    await _require_schema()
+    async with get_database().system_transaction() as session:
+        found = await _find(session, district)
+        if found.status == status:
+            raise fail(f"district {found.slug} is already {status}")
+        await set_status(session, found, status)
+        if status == "suspended":
+            from sqlalchemy import delete
+
+            await session.execute(delete(AuthSession).where(AuthSession.tenant_id == found.id))
+            redis_url = get_settings().redis_url
+            if redis_url:
+                from redis.asyncio import Redis
+
+                redis = Redis.from_url(redis_url)
+                try:
+                    keys = [k async for k in redis.scan_iter(f"quanyu:t:{found.id}:user_sessions:*")]
+                    for key in keys:
+                        members = await redis.smembers(key)
+                        if members:
+                            await redis.delete(*(b"quanyu:session:" + m for m in members))
+                        await redis.delete(key)
+                finally:
+                    await redis.aclose()
+    click.echo(f"district {found.slug} is now {status}")
+
+
+@tenant.command("suspend")
+@click.argument("district")
+@run_async
+async def tenant_suspend(district: str) -> None:
+    """Suspend a district: its sessions end and nobody can log in until it is resumed."""
+    await _set_status(district, "suspended")
+
+
+@tenant.command("resume")
+@click.argument("district")
+@run_async
+async def tenant_resume(district: str) -> None:
+    """Resume a suspended district."""
+    await _set_status(district, "active")
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """User accounts of a district."""
+
+
+@user.command("create")
+@click.option("--tenant", "district", required=True, help="District slug or code.")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, help="Built-in or custom role key (repeatable)."
+)
+@click.option("--node", help="Org node id or code where the roles hold (default: the district).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@run_async
+async def user_create(
+    district: str,
+    username: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    node: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create an account; prints a one-time password unless one is given on stdin."""
+    import secrets
+    import uuid
+
+    from core.auth.service import create_user
+    from core.db.session import get_database
+    from core.errors import ProblemError
+    from core.orgs.models import OrgNode
+    from core.tenancy.service import root_node
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12) + "-A1"
+    await _require_schema()
+    async with get_database().system_transaction() as lookup:
+        found = await _find(lookup, district)
+        tenant_id = found.id
+    database = get_database()
+    try:
+        async with database.transaction(tenant_id) as session:
+            if node is None:
+                target = await root_node(session, tenant_id)
+            else:
+                try:
+                    where = OrgNode.id == uuid.UUID(node)
+                except ValueError:
+                    where = OrgNode.code == node
+                target = (await session.scalars(select(OrgNode).where(where))).first()
+                if target is None:
+                    raise fail(f"no org node {node!r} in district {found.slug}")
+            created = await create_user(
+                session,
+                username=username,
+                display_name=display_name,
+                org_node=target,
+                password=password,
+                role_keys=list(roles),
+                must_change_password=not password_stdin,
+            )
+    except ProblemError as exc:
+        raise fail(exc.cli_message()) from None
+    click.echo(f"created user {created.username} in {found.slug} at {target.name}")
+    if not password_stdin:
+        click.echo(f"one-time password (must be changed at first login): {password}")
+
+
+# --- demo, people, server ----------------------------------------------------------------------------
+
+
+@main.group()
+def demo() -> None:
+    """The demo district."""
+
+
+@demo.command("ensure")
+@click.option(
+    "--definition", type=click.Path(path_type=Path), default=Path("tenants/runzhou.toml"), show_default=True
+)
+@run_async
+async def demo_ensure(definition: Path) -> None:
+    """Provision the demo district with generated data and accounts, unless it exists."""
+    from core.demo.load import ensure_demo
+
+    await _require_schema()
+    try:
+        result = await ensure_demo(definition, progress=click.echo)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    click.echo(result.summary())
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default from QUANYU_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default from QUANYU_PORT).")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Run the API server."""
+    import uvicorn
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    logins = settings.var_path / "demo-logins.txt"
+    click.echo(f"Quanyu is starting on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    if logins.exists():
+        click.echo(logins.read_text(encoding="utf-8").strip())
+    uvicorn.run(
+        "core.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _register_optional_commands() -> None:
+    try:
+        from core.people.cli import people
+    except ImportError:
+        return
+    main.add_command(people)
+
+
+_register_optional_commands()

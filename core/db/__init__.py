@@ -1,0 +1,1 @@
+"""Database layer: declarative base, tenant mixin, engines and tenant-bound sessions."""

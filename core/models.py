@@ -1,0 +1,23 @@
+"""Import every core table so ``Base.metadata`` is complete (migrations, schema tests)."""
+
+from core.audit.models import AuditRecord
+from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
+from core.db.base import Base
+from core.orgs.models import OrgNode
+from core.people.models import Affiliation, Person, PersonRelation
+from core.tenancy.models import Tenant
+
+__all__ = [
+    "Affiliation",
+    "AuditRecord",
+    "AuthSession",
+    "Base",
+    "OrgNode",
+    "Person",
+    "PersonRelation",
+    "Role",
+    "RoleAssignment",
+    "Tenant",
+    "User",
+    "UserToken",
+]

@@ -1,0 +1,1 @@
+"""People: one record per human per district, with encrypted identity fields."""

@@ -1,0 +1,138 @@
+"""Process settings, read once from ``QUANYU_*`` environment variables.
+
+Every field documents itself (``Meta(description=...)``) so the operators'
+table of variables in ``deploy/README.md`` can be generated from this code.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+ENV_PREFIX = "QUANYU_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    var_dir: Annotated[str, Meta(description="Folder for the embedded database, secrets and files.")] = "var"
+    database_url: Annotated[
+        str,
+        Meta(
+            description="Database the API and workers use (the `app` role on PostgreSQL). "
+            "Empty: SQLite file `<var_dir>/quanyu.db`."
+        ),
+    ] = ""
+    database_owner_url: Annotated[
+        str, Meta(description="Database URL of the `owner` role, for migrations. Empty: `database_url`.")
+    ] = ""
+    database_system_url: Annotated[
+        str,
+        Meta(
+            description="Database URL of the `system` role (BYPASSRLS), for cross-tenant operator "
+            "commands. Empty: `database_url`."
+        ),
+    ] = ""
+    database_pool_size: Annotated[int, Meta(ge=1, description="Connections per process (PostgreSQL).")] = 10
+    redis_url: Annotated[
+        str, Meta(description="Redis for sessions, caches and jobs. Empty: kept in the database.")
+    ] = ""
+    secret_key: Annotated[
+        str,
+        Meta(
+            description="Base64 master secret (32 bytes) for field encryption and blind indexes. "
+            "Empty: generated once into `<var_dir>/secret.key`."
+        ),
+    ] = ""
+    old_secret_keys: Annotated[
+        str, Meta(description="Comma-separated retired master secrets, still accepted for decryption.")
+    ] = ""
+    host: Annotated[str, Meta(description="Address `quanyu serve` binds.")] = "127.0.0.1"
+    port: Annotated[int, Meta(ge=1, le=65535, description="Port `quanyu serve` binds.")] = 8000
+    cookie_secure: Annotated[bool, Meta(description="Send session cookies only over HTTPS.")] = False
+    session_idle_minutes: Annotated[int, Meta(ge=1, description="Default idle timeout of a session.")] = 30
+    session_absolute_hours: Annotated[int, Meta(ge=1, description="Default absolute session lifetime.")] = 12
+    argon2_time_cost: Annotated[int, Meta(ge=1, description="Argon2id iterations.")] = 3
+    argon2_memory_kib: Annotated[int, Meta(ge=8, description="Argon2id memory in KiB.")] = 65536
+    log_json: Annotated[bool, Meta(description="Write logs as JSON lines.")] = False
+    log_level: Annotated[str, Meta(description="Log level.")] = "INFO"
+    debug: Annotated[bool, Meta(description="Litestar debug mode (never in production).")] = False
+
+    @property
+    def var_path(self) -> Path:
+        return Path(self.var_dir).resolve()
+
+    @property
+    def app_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_path / 'quanyu.db'}"
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.database_owner_url or self.app_database_url
+
+    @property
+    def system_database_url(self) -> str:
+        return self.database_system_url or self.app_database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.app_database_url.startswith("sqlite")
+
+    def master_keys(self) -> list[bytes]:
+        """The current master secret first, then retired ones."""
+        current = self.secret_key or _local_secret(self.var_path)
+        keys = [current] + [k.strip() for k in self.old_secret_keys.split(",") if k.strip()]
+        return [base64.urlsafe_b64decode(k) for k in keys]
+
+
+def _local_secret(var_path: Path) -> str:
+    path = var_path / "secret.key"
+    if not path.exists():
+        var_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``QUANYU_*`` variables; unknown ``QUANYU_`` names are refused."""
+    environ = dict(os.environ if environ is None else environ)
+    fields = {f.name for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, str] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key in fields:
+            raw[key] = value
+        elif key not in _NON_SETTING_VARIABLES:
+            raise ValueError(f"unknown setting {name}; known: {', '.join(sorted(fields))}")
+    return msgspec.convert(raw, Settings, strict=False)
+
+
+# QUANYU_ variables read by tools other than the settings (tests, benchmarks).
+_NON_SETTING_VARIABLES = {"test_database_url", "test_redis_url", "trace_hooks"}
+
+
+_override: Settings | None = None
+
+
+@lru_cache(maxsize=1)
+def _from_env() -> Settings:
+    return settings_from_env()
+
+
+def get_settings() -> Settings:
+    return _override or _from_env()
+
+
+def override_settings(settings: Settings | None) -> None:
+    """Replace the process settings (tests and the CLI's options)."""
+    global _override
+    _override = settings

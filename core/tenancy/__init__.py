@@ -1,0 +1,1 @@
+"""Tenants (districts): the platform-level table and the current-tenant context."""

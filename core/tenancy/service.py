@@ -1,0 +1,141 @@
+"""Provisioning and lifecycle of districts (tenants): operator work, run on the system role.
+
+A district is defined by a TOML file (``tenants/*.toml``). ``load_definition``
+turns one into a checked ``TenantDefinition`` or a ``DefinitionError`` that
+names the line or the key; ``provision`` writes the tenant, its root node and
+its built-in roles in one transaction, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import Role
+from core.auth.permissions import BUILTIN_ROLES
+from core.db.base import utcnow
+from core.orgs import kinds
+from core.orgs.models import OrgNode, segment
+from core.tenancy.models import TENANT_ACTIVE, TENANT_SUSPENDED, Tenant
+from core.tenancy.settings import TenantSettings, dump_tenant_settings
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
+CODE_PATTERN = r"^[1-9][0-9]{5}$"
+
+
+class DefinitionError(ValueError):
+    """A tenant definition that cannot be used; the message names where it is wrong."""
+
+
+class TenantDefinition(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(pattern=CODE_PATTERN, description="GB/T 2260 six-digit division code")]
+    slug: Annotated[str, Meta(pattern=SLUG_PATTERN)]
+    name_zh: Annotated[str, Meta(min_length=1, max_length=100)]
+    name_en: Annotated[str, Meta(min_length=1, max_length=100)]
+    settings: TenantSettings = msgspec.field(default_factory=TenantSettings)
+    # The demo generator's own table; checked by ``core.demo`` when used.
+    demo: dict[str, Any] | None = None
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=|^\s*\[+\s*(?:[\w.-]+\.)?{re.escape(key)}\s*\]+", re.M)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def parse_definition(text: str, source: str, overrides: dict[str, Any] | None = None) -> TenantDefinition:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError(f"{source}: not valid TOML: {exc}") from None
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            raw[key] = value
+    try:
+        return msgspec.convert(raw, TenantDefinition)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = re.search(r"`\$\.([\w.\[\]]+)`", message)
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        key = unknown.group(1) if unknown else field.group(1).split(".")[-1] if field else None
+        line = _line_of(text, key) if key else None
+        where = f"{source}, line {line}" if line else source
+        raise DefinitionError(f"{where}: {message}") from None
+
+
+def load_definition(path: Path, overrides: dict[str, Any] | None = None) -> TenantDefinition:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DefinitionError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise DefinitionError(f"{path}: not UTF-8 text") from None
+    return parse_definition(text, str(path), overrides)
+
+
+class DuplicateTenant(ValueError):
+    pass
+
+
+async def find_tenant(session: AsyncSession, slug_or_code: str) -> Tenant | None:
+    stmt = select(Tenant).where(or_(Tenant.slug == slug_or_code, Tenant.code == slug_or_code))
+    return (await session.scalars(stmt)).first()
+
+
+async def provision(session: AsyncSession, definition: TenantDefinition) -> Tenant:
+    """Create a district with its root node and built-in roles (caller's system transaction)."""
+    clash = (
+        await session.scalars(
+            select(Tenant).where(or_(Tenant.slug == definition.slug, Tenant.code == definition.code))
+        )
+    ).first()
+    if clash is not None:
+        which = "slug" if clash.slug == definition.slug else "code"
+        value = definition.slug if which == "slug" else definition.code
+        raise DuplicateTenant(f"a district with {which} {value!r} already exists ({clash.name_zh})")
+    tenant = Tenant(
+        code=definition.code,
+        slug=definition.slug,
+        name_zh=definition.name_zh,
+        name_en=definition.name_en,
+        status=TENANT_ACTIVE,
+        settings=dump_tenant_settings(definition.settings),
+    )
+    session.add(tenant)
+    await session.flush()
+    root = OrgNode(
+        tenant_id=tenant.id, kind=kinds.ROOT_KIND, name=tenant.name_zh, code=tenant.code, depth=0, attrs={}
+    )
+    root.path = segment(root.id)
+    session.add(root)
+    for builtin in BUILTIN_ROLES:
+        session.add(
+            Role(
+                tenant_id=tenant.id,
+                key=builtin.key,
+                name_zh=builtin.name_zh,
+                name_en=builtin.name_en,
+                permissions=sorted(builtin.permissions),
+                builtin=True,
+            )
+        )
+    await session.flush()
+    return tenant
+
+
+async def root_node(session: AsyncSession, tenant_id: Any) -> OrgNode:
+    stmt = select(OrgNode).where(OrgNode.tenant_id == tenant_id, OrgNode.parent_id.is_(None))
+    return (await session.scalars(stmt)).one()
+
+
+async def set_status(session: AsyncSession, tenant: Tenant, status: str) -> None:
+    tenant.status = status
+    tenant.suspended_at = utcnow() if status == TENANT_SUSPENDED else None
+    await session.flush()

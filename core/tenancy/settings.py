@@ -1,0 +1,47 @@
+"""Per-district settings, stored as JSON on the tenant, with defaults from published rules.
+
+Defaults follow the rules of MECHANISMS.md ("Rules a real system encodes")
+and MLPS 2.0 level 3; a district may change them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+
+class OrgThresholds(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Organisation-size rules, answered as warnings (never errors) on nodes that break them."""
+
+    branch_min_full_members: Annotated[int, Meta(ge=0)] = 3
+    branch_max_members: Annotated[int, Meta(ge=1)] = 50
+    general_branch_min_members: Annotated[int, Meta(ge=0)] = 50
+    general_branch_max_members: Annotated[int, Meta(ge=1)] = 100
+    party_committee_min_members: Annotated[int, Meta(ge=0)] = 100
+    joint_branch_max_units: Annotated[int, Meta(ge=1)] = 5
+    community_term_years: Annotated[int, Meta(ge=1)] = 5
+    other_term_years: Annotated[int, Meta(ge=1)] = 3
+
+
+class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    lockout_attempts: Annotated[int, Meta(ge=1, le=100)] = 5
+    lockout_minutes: Annotated[int, Meta(ge=1, le=1440)] = 15
+    session_idle_minutes: Annotated[int, Meta(ge=1, le=1440)] = 30
+    session_absolute_hours: Annotated[int, Meta(ge=1, le=168)] = 12
+    invitation_days: Annotated[int, Meta(ge=1, le=30)] = 7
+    lost_contact_months: Annotated[int, Meta(ge=1, le=60)] = 6
+
+
+class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    org_thresholds: OrgThresholds = msgspec.field(default_factory=OrgThresholds)
+    security: SecurityPolicy = msgspec.field(default_factory=SecurityPolicy)
+
+
+def parse_tenant_settings(raw: dict[str, Any] | None) -> TenantSettings:
+    return msgspec.convert(raw or {}, TenantSettings)
+
+
+def dump_tenant_settings(settings: TenantSettings) -> dict[str, Any]:
+    return msgspec.to_builtins(settings)  # type: ignore[no-any-return]

@@ -1,0 +1,339 @@
+"""Pytest fixtures for the core and for plugin authors (registered as the ``quanyu`` pytest plugin).
+
+Every test that asks for ``database`` runs twice: on an embedded SQLite file
+with sessions in the database, and on PostgreSQL through the non-superuser
+``app`` role (row-level security enforced) with sessions in Redis. PostgreSQL
+comes from ``QUANYU_TEST_DATABASE_URL`` (a superuser URL used only to create
+the test roles and a scratch database; default the local server) and Redis
+from ``QUANYU_TEST_REDIS_URL``. Outside CI an unreachable server skips its
+half; with ``CI=true`` it is an error, so CI can never pass without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.settings import Settings, override_settings
+
+DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+TEST_PASSWORD = "Quanyu-Test-2026!"
+ROLE_PREFIX = "quanyu_test"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def backends() -> list[str]:
+    chosen = os.environ.get("QUANYU_TEST_BACKENDS", "sqlite,postgresql")
+    return [b.strip() for b in chosen.split(",") if b.strip()]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test exercises SQLite-specific behaviour")
+    config.addinivalue_line("markers", "postgresql_only: the test exercises PostgreSQL-specific behaviour")
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    var_dir = tmp_path_factory.mktemp("quanyu-var")
+    settings = Settings(
+        var_dir=str(var_dir),
+        secret_key=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # Cheap hashes keep the suite fast; production costs are the defaults.
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
+    )
+    override_settings(settings)
+    yield settings
+    override_settings(None)
+
+
+@dataclass
+class Backend:
+    """One database the suite runs against, with the URLs of its three roles."""
+
+    name: str
+    app_url: str
+    system_url: str
+    owner_url: str
+    redis_url: str | None = None
+    cleanup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+async def _prepare_postgresql(admin_url: str) -> Backend:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = await asyncpg.connect(dsn, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise ConnectionError(f"PostgreSQL at {url.render_as_string()} is unreachable: {exc}") from exc
+    db_name = f"{ROLE_PREFIX}_{os.getpid()}_{secrets.token_hex(3)}"
+    roles = {
+        "owner": f"{ROLE_PREFIX}_owner",
+        "app": f"{ROLE_PREFIX}_app",
+        "system": f"{ROLE_PREFIX}_system",
+    }
+    attributes = {
+        "owner": "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE",
+        "app": "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB",
+        "system": "LOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE NOCREATEDB",
+    }
+    try:
+        for kind, role in roles.items():
+            exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+            verb = "ALTER" if exists else "CREATE"
+            await admin.execute(f'{verb} ROLE "{role}" {attributes[kind]}')
+        await admin.execute(f'CREATE DATABASE "{db_name}" OWNER "{roles["owner"]}"')
+        await admin.execute(f'REVOKE ALL ON DATABASE "{db_name}" FROM PUBLIC')
+        for kind in ("app", "system"):
+            await admin.execute(f'GRANT CONNECT ON DATABASE "{db_name}" TO "{roles[kind]}"')
+    finally:
+        await admin.close()
+    scratch = url.set(drivername="postgresql+asyncpg", database=db_name)
+
+    def as_role(kind: str) -> str:
+        return scratch.set(username=roles[kind], password=None).render_as_string(hide_password=False)
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    backend = Backend("postgresql", as_role("app"), as_role("system"), as_role("owner"))
+    backend.cleanup.append(drop)
+    return backend
+
+
+async def _check_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        await redis.ping()
+    except Exception as exc:
+        raise ConnectionError(f"Redis at {url} is unreachable: {exc}") from exc
+    finally:
+        await redis.aclose()
+
+
+@pytest.fixture(scope="session", params=backends())
+async def backend(request: pytest.FixtureRequest, test_settings: Settings) -> AsyncIterator[Backend]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{Path(test_settings.var_dir) / 'test.db'}"
+        yield Backend("sqlite", url, url, url)
+        return
+    admin_url = os.environ.get("QUANYU_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+    redis_url = os.environ.get("QUANYU_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    try:
+        prepared = await _prepare_postgresql(admin_url)
+        await _check_redis(redis_url)
+    except ConnectionError as exc:
+        if _in_ci():
+            pytest.fail(f"{exc} (CI=true: the PostgreSQL and Redis half of the suite must run)")
+        pytest.skip(str(exc))
+    prepared.redis_url = redis_url
+    try:
+        yield prepared
+    finally:
+        for step in prepared.cleanup:
+            await step()
+
+
+@pytest.fixture(scope="session")
+async def database(backend: Backend) -> AsyncIterator[Any]:
+    """The migrated database of this backend, used through the app role."""
+    from sqlalchemy.engine import make_url
+
+    from core.db.engine import create_engine
+    from core.db.migrate import upgrade
+    from core.db.session import Database, set_database
+
+    owner = create_engine(backend.owner_url)
+    try:
+        if backend.name == "postgresql":
+            await upgrade(
+                owner,
+                app_role=make_url(backend.app_url).username,
+                system_role=make_url(backend.system_url).username,
+            )
+        else:
+            await upgrade(owner)
+    finally:
+        await owner.dispose()
+    db = Database(backend.app_url, backend.system_url, pool_size=5)
+    db.backend = backend  # type: ignore[attr-defined]
+    set_database(db)
+    try:
+        yield db
+    finally:
+        set_database(None)
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def redis_client(backend: Backend) -> AsyncIterator[Any]:
+    """Redis on the PostgreSQL half (sessions live there, as in production); None on SQLite."""
+    if backend.redis_url is None:
+        yield None
+        return
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(backend.redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@dataclass
+class TenantHandle:
+    """A provisioned district for one test: its tenant row and root node."""
+
+    id: uuid.UUID
+    slug: str
+    code: str
+    root_id: uuid.UUID
+    root_path: str
+
+
+def _unique_code() -> str:
+    return str(secrets.randbelow(899_999) + 100_000)
+
+
+@pytest.fixture
+def make_tenant(database: Any) -> Callable[..., Awaitable[TenantHandle]]:
+    """Factory: a fresh district with a unique slug and code (tests never share a tenant)."""
+    from core.tenancy.service import TenantDefinition, provision, root_node
+
+    async def make(name_zh: str = "测试区", **settings: Any) -> TenantHandle:
+        import msgspec
+
+        from core.tenancy.settings import TenantSettings
+
+        slug = f"t{secrets.token_hex(5)}"
+        definition = TenantDefinition(
+            code=_unique_code(),
+            slug=slug,
+            name_zh=name_zh,
+            name_en="Test district",
+            settings=msgspec.convert(settings, TenantSettings),
+        )
+        for _attempt in range(5):
+            try:
+                async with database.system_transaction() as session:
+                    tenant = await provision(session, definition)
+                    root = await root_node(session, tenant.id)
+                return TenantHandle(tenant.id, tenant.slug, tenant.code, root.id, root.path)
+            except ValueError:
+                definition.code = _unique_code()
+        raise RuntimeError("could not find a free district code")
+
+    return make
+
+
+@pytest.fixture
+def make_node(database: Any) -> Callable[..., Awaitable[Any]]:
+    """Factory: an org node under ``parent_id`` (written directly, bypassing the API)."""
+    from core.orgs.models import OrgNode, segment
+
+    async def make(tenant: TenantHandle, parent_id: uuid.UUID, kind: str, name: str, **attrs: Any) -> OrgNode:
+        async with database.transaction(tenant.id) as session:
+            parent = await session.get_one(OrgNode, (tenant.id, parent_id))
+            node = OrgNode(kind=kind, name=name, parent_id=parent.id, depth=parent.depth + 1, attrs=attrs)
+            node.path = parent.path + segment(node.id)
+            session.add(node)
+        return node
+
+    return make
+
+
+@pytest.fixture
+def make_user(database: Any) -> Callable[..., Awaitable[Any]]:
+    """Factory: an active account holding ``roles`` at ``node_id`` (default the district), password TEST_PASSWORD."""
+    from core.auth.service import create_user
+    from core.orgs.models import OrgNode
+
+    async def make(
+        tenant: TenantHandle, *roles: str, node_id: uuid.UUID | None = None, username: str | None = None
+    ) -> Any:
+        async with database.transaction(tenant.id) as session:
+            node = await session.get_one(OrgNode, (tenant.id, node_id or tenant.root_id))
+            return await create_user(
+                session,
+                username=username or f"u{secrets.token_hex(4)}",
+                display_name="测试用户",
+                org_node=node,
+                password=TEST_PASSWORD,
+                role_keys=list(roles),
+                must_change_password=False,
+            )
+
+    return make
+
+
+@pytest.fixture
+async def client(database: Any, redis_client: Any) -> AsyncIterator[Any]:
+    """An HTTP test client of the whole app on this backend."""
+    import httpx
+
+    from core.web.app import create_app
+
+    # ASGITransport runs the app on the test's own event loop, which the
+    # database pools are bound to (Litestar's test client uses another loop).
+    app = create_app(database, redis_client)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def login(client: Any) -> Callable[..., Awaitable[dict[str, str]]]:
+    """Log ``user`` in to ``tenant``; returns bearer headers."""
+
+    async def do_login(tenant: TenantHandle, user: Any, password: str = TEST_PASSWORD) -> dict[str, str]:
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"district": tenant.slug, "username": user.username, "password": password},
+        )
+        assert response.status_code == 200, response.text
+        client.cookies.clear()
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    return do_login
+
+
+@pytest.fixture
+async def admin(make_tenant: Any, make_user: Any, login: Any) -> Any:
+    """A fresh district with a logged-in system administrator: ``admin.tenant``, ``admin.user``, ``admin.headers``."""
+    tenant = await make_tenant()
+    user = await make_user(tenant, "system_admin")
+    return Actor(tenant, user, await login(tenant, user))
+
+
+@dataclass
+class Actor:
+    tenant: TenantHandle
+    user: Any
+    headers: dict[str, str]
+
+
+def run(coro: Awaitable[Any]) -> Any:
+    """Run a coroutine from synchronous test code."""
+    return asyncio.get_event_loop().run_until_complete(coro)

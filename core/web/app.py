@@ -1,0 +1,120 @@
+"""The Litestar application: routes, conventions, and the process's database and Redis."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.types import ControllerRouterHandler
+
+from core.audit.routes import AuditController
+from core.auth.routes import AuthController, GrantController, RoleController, UserController
+from core.db.session import Database, get_database
+from core.orgs.routes import OrgController
+from core.settings import get_settings
+from core.tenancy.routes import DistrictController
+from core.web import health
+from core.web.deps import permission_guard, provide_db, provide_principal
+from core.web.middleware import SessionAuthMiddleware, request_context_middleware
+from core.web.problems import EXCEPTION_HANDLERS, ProblemDetails
+from core.web.schemas import provide_page_params
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("quanyu.web")
+
+# Every operation may answer these; documented once for all of them.
+ERROR_RESPONSES: dict[int, ResponseSpec] = {
+    status: ResponseSpec(
+        data_container=ProblemDetails, description=description, media_type="application/problem+json"
+    )
+    for status, description in (
+        (400, "Malformed request"),
+        (401, "Not logged in"),
+        (403, "Permission missing"),
+        (404, "Absent or outside the caller's scope"),
+        (409, "Conflicts with existing data"),
+        (422, "Invalid input; `errors` names each field"),
+    )
+}
+
+
+def api_handlers() -> list[ControllerRouterHandler]:
+    """The core's API controllers (plugins add theirs through the routers hook)."""
+    return [
+        AuthController,
+        OrgController,
+        UserController,
+        RoleController,
+        GrantController,
+        AuditController,
+        DistrictController,
+    ]
+
+
+def _document_errors(app: Litestar) -> None:
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            responses = dict(handler.responses or {})
+            for status, spec in ERROR_RESPONSES.items():
+                responses.setdefault(status, spec)
+            handler.responses = responses
+
+
+def create_app(database: Database | None = None, redis: Any = None, *, debug: bool | None = None) -> Litestar:
+    settings = get_settings()
+    database = database or get_database()
+    owns_redis = redis is None and bool(settings.redis_url)
+    if owns_redis:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_redis:
+                await redis.aclose()
+
+    api = Router(path=API_PREFIX, route_handlers=api_handlers())
+    app = Litestar(
+        route_handlers=[api, health.live, health.ready],
+        dependencies={
+            "db": Provide(provide_db),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "page": Provide(provide_page_params, sync_to_thread=False),
+        },
+        guards=[permission_guard],
+        middleware=[
+            request_context_middleware,
+            DefineMiddleware(
+                SessionAuthMiddleware,
+                exclude=["^/schema", "^/health/"],
+                exclude_from_auth_key="exclude_from_auth",
+            ),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Quanyu 全域党建 API",
+            version="1",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        response_cache_config=ResponseCacheConfig(),
+        lifespan=[lifespan],
+        debug=settings.debug if debug is None else debug,
+    )
+    app.state.database = database
+    app.state.redis = redis
+    _document_errors(app)
+    return app

@@ -1,0 +1,70 @@
+"""Dependencies every handler uses: the request's database session and principal, and the guard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.scope import Principal, require
+from core.db.session import Database
+from core.errors import Forbidden, Unauthorized
+from core.i18n import _
+from core.web.middleware import DB_SESSION_KEY
+from core.web.schemas import PageParams
+
+
+async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """The request's transaction: committed when the handler succeeds, rolled back when it raises."""
+    state = request.scope.setdefault("state", {})
+    session: AsyncSession | None = state.get(DB_SESSION_KEY)
+    owned = session is None
+    if session is None:
+        database: Database = request.app.state.database
+        session = database.session(None)
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+    finally:
+        if owned:
+            await session.close()
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    user = request.scope.get("user")
+    if not isinstance(user, Principal):
+        raise Unauthorized(_("Log in to continue."))
+    return user
+
+
+def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The route-level check: the handler's ``opt["permission"]`` must be held somewhere.
+
+    Object-level checks (is *this* object inside the caller's scope?) are
+    done by ``core.auth.scope.load_in_scope`` in the service.
+    """
+    if handler.opt.get("exclude_from_auth"):
+        return
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise Unauthorized(_("Log in to continue."))
+    if principal.must_change_password and not handler.opt.get("allowed_before_password_change"):
+        raise Forbidden(_("Change your password first."), code="password_change_required")
+    permission = handler.opt.get("permission")
+    if permission:
+        require(principal, permission)
+
+
+# Handler parameter types: the dependency is named explicitly, as Litestar 3 requires.
+DB = NamedDependency[AsyncSession]
+CurrentPrincipal = NamedDependency[Principal]
+Paging = NamedDependency[PageParams]

@@ -1,0 +1,213 @@
+"""Rendering every error as problem+json (RFC 9457), in the request's language."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
+
+from core.db.session import CrossTenantWrite
+from core.errors import (
+    BadRequest,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    RateLimited,
+    Unauthorized,
+    not_found,
+)
+from core.i18n import _, current_locale, translate
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("quanyu.web")
+
+
+class ProblemField(msgspec.Struct):
+    field: str
+    code: str
+    message: str
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True):
+    """The error body of every operation (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemField] | None = None
+    request_id: str | None = None
+
+
+def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError) -> Response[Any]:
+    from core.context import current_context
+
+    body = error.to_problem(current_locale(), instance=request.url.path if request is not None else None)
+    request_id = current_context().request_id
+    if request_id:
+        body["request_id"] = request_id
+    return Response(
+        content=body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers or None
+    )
+
+
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_FIELD = re.compile(r"`(?P<name>[^`]+)`")
+
+
+def field_problem_from_msgspec(message: str, key: str | None = None) -> FieldProblem:
+    """Turn a msgspec validation message into a field problem naming the field."""
+    path = ""
+    at = _AT.search(message)
+    if at:
+        path = at.group("path").lstrip(".")
+        message = message[: at.start()]
+    if message.startswith("Object missing required field"):
+        name = _FIELD.search(message)
+        field = ".".join(filter(None, [path, name.group("name") if name else ""]))
+        return FieldProblem(field or key or "body", "missing", _("This field is required."))
+    if message.startswith("Object contains unknown field"):
+        name = _FIELD.search(message)
+        field = ".".join(filter(None, [path, name.group("name") if name else ""]))
+        return FieldProblem(field or key or "body", "unknown_field", _("This field is not allowed."))
+    field = path or key or "body"
+    if "length" in message and ("<=" in message or "<" in message):
+        limit = re.search(r"length <= (\d+)", message)
+        if limit:
+            return FieldProblem(
+                field, "too_long", _("At most {max} characters are allowed."), {"max": int(limit.group(1))}
+            )
+    if "length >=" in message:
+        limit = re.search(r"length >= (\d+)", message)
+        if limit:
+            return FieldProblem(
+                field, "too_short", _("At least {min} characters are required."), {"min": int(limit.group(1))}
+            )
+    if message.startswith("Expected `"):
+        bound = re.search(r"(<=|>=|<|>) (-?[\d.]+)", message)
+        if bound:
+            return FieldProblem(
+                field,
+                "out_of_range",
+                _("The value must be {op} {limit}."),
+                {"op": bound.group(1), "limit": bound.group(2)},
+            )
+        expected = re.search(r"Expected `([^`]+)`", message)
+        return FieldProblem(
+            field,
+            "wrong_type",
+            _("Expected a value of type {type}."),
+            {"type": expected.group(1) if expected else "?"},
+        )
+    if message.startswith("Invalid enum value"):
+        return FieldProblem(field, "not_allowed", _("This value is not one of the allowed values."))
+    if message.startswith("Invalid"):
+        return FieldProblem(field, "invalid", _("This value is not valid."))
+    return FieldProblem(field, "invalid", _("This value is not valid."))
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    messages = [str(item.get("message", "")) for item in extra if isinstance(item, dict)]
+    detail = str(exc.detail or "")
+    if any("malformed" in m.lower() or "not valid json" in m.lower() for m in [*messages, detail]):
+        return problem_response(
+            request, BadRequest(_("The request body is not valid JSON."), code="malformed_body")
+        )
+    problems = []
+    for item in extra:
+        if isinstance(item, dict):
+            key = item.get("key")
+            problems.append(
+                field_problem_from_msgspec(str(item.get("message", "")), str(key) if key else None)
+            )
+    if not problems:
+        problems.append(field_problem_from_msgspec(detail))
+    return problem_response(request, Invalid(_("The input is not valid."), errors=problems))
+
+
+def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
+    return problem_response(request, exc)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) or status == 401:
+        error: ProblemError = Unauthorized(_("Log in to continue."))
+    elif isinstance(exc, PermissionDeniedException) or status == 403:
+        error = Forbidden(_("You may not do this."))
+    elif isinstance(exc, NotFoundException) or status == 404:
+        error = NotFound(_("No such resource."))
+    elif isinstance(exc, MethodNotAllowedException) or status == 405:
+        error = BadRequest(_("This method is not allowed here."), code="method_not_allowed", status=405)
+    elif status == 413:
+        error = PayloadTooLarge(_("The request body is too large."))
+    elif status == 429:
+        error = RateLimited(_("Too many requests; try again later."))
+    elif 400 <= status < 500:
+        message = str(exc.detail or "")
+        if "malformed" in message.lower() or "json" in message.lower():
+            error = BadRequest(_("The request body is not valid JSON."), code="malformed_body")
+        else:
+            error = BadRequest(_("The request is not valid."), status=status)
+    else:
+        return handle_unexpected(request, exc)
+    return problem_response(request, error)
+
+
+def handle_integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    # Services check uniqueness first; this answers the race between two writers.
+    log.info("integrity error answered as 409: %s", exc.orig)
+    return problem_response(
+        request, Conflict(_("The change conflicts with existing data; reload and try again."))
+    )
+
+
+def handle_cross_tenant(request: Request[Any, Any, Any], exc: CrossTenantWrite) -> Response[Any]:
+    log.error("cross-tenant write refused: %s", exc)
+    return problem_response(request, not_found())
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = {
+        "type": "https://quanyu.dev/problems/internal",
+        "title": translate(_("Internal error"), current_locale()),
+        "status": 500,
+        "code": "internal",
+        "detail": translate(
+            _("Something went wrong on our side; the change was not saved."), current_locale()
+        ),
+    }
+    return Response(content=body, status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type=PROBLEM_MEDIA_TYPE)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ProblemError: handle_problem,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    IntegrityError: handle_integrity,
+    CrossTenantWrite: handle_cross_tenant,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_MEDIA_TYPE", "MediaType", "ProblemDetails", "problem_response"]
