@@ -17,6 +17,7 @@ from core.db.base import Base, TenantScoped, Timestamped, tenant_fk
 
 GENDERS = ("male", "female")
 PARTY_STATUSES = ("full", "probationary", "none")
+MEMBER_STATUSES = ("full", "probationary")
 CATEGORIES = ("in_service", "retired", "mobile", "resident")
 EDUCATIONS = (
     "primary",

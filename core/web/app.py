@@ -20,6 +20,7 @@ from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
 from core.db.session import Database, get_database
 from core.orgs.routes import OrgController
+from core.people.routes import PeopleController
 from core.settings import get_settings
 from core.tenancy.routes import DistrictController
 from core.web import health
@@ -52,6 +53,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
     return [
         AuthController,
         OrgController,
+        PeopleController,
         UserController,
         RoleController,
         GrantController,

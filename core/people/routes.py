@@ -1,0 +1,180 @@
+"""``/api/v1/people``: people of the district, masked by default."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.params import JSONBody, Parameter
+
+from core.auth.scope import node_in_scope, scoped_select
+from core.orgs.models import OrgNode, in_subtree
+from core.people import services
+from core.people.models import Person
+from core.people.schemas import (
+    AffiliationEnd,
+    AffiliationIn,
+    AffiliationKindOut,
+    AffiliationOut,
+    Category,
+    PartyStatus,
+    PersonCreate,
+    PersonMove,
+    PersonOut,
+    PersonSensitiveOut,
+    PersonUpdate,
+    RelationOut,
+)
+from core.people.validation import check_id_card, normalise_phone
+from core.web.deps import DB, CurrentPrincipal, Paging
+from core.web.schemas import Page, paginate
+
+
+class PeopleController(Controller):
+    path = "/people"
+    tags = ["people"]
+
+    @get(
+        "/",
+        opt={"permission": "person.read"},
+        summary="People in the caller's scope (masked); filter by subtree, name, ID card, phone, status",
+    )
+    async def list_people(
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        page: Paging,
+        node_id: Annotated[uuid.UUID | None, Parameter(description="Only this node's subtree")] = None,
+        q: Annotated[str | None, Parameter(max_length=50, description="Name contains")] = None,
+        id_card: Annotated[str | None, Parameter(max_length=30, description="Exact ID card number")] = None,
+        phone: Annotated[str | None, Parameter(max_length=30, description="Exact phone")] = None,
+        party_status: PartyStatus | None = None,
+        category: Category | None = None,
+        lost_contact: bool | None = None,
+        include_archived: bool = False,
+    ) -> Page[PersonOut]:
+        stmt = scoped_select(Person, principal, "person.read")
+        if node_id is not None:
+            node = await node_in_scope(db, principal, node_id, "person.read")
+            subtree = OrgNode.__table__.alias("filter_node")
+            stmt = stmt.join(
+                subtree, (subtree.c.tenant_id == Person.tenant_id) & (subtree.c.id == Person.org_node_id)
+            )
+            stmt = stmt.where(in_subtree(subtree.c.path, node.path))
+        if q:
+            stmt = stmt.where(Person.name.contains(q.strip(), autoescape=True))
+        if id_card:
+            number = check_id_card(id_card).number
+            stmt = stmt.where(Person.id_card_index == services.id_card_index(principal.tenant_id, number))
+        if phone:
+            normalised = normalise_phone(phone)
+            stmt = stmt.where(Person.phone_index == services.phone_index(principal.tenant_id, normalised))
+        if party_status:
+            stmt = stmt.where(Person.party_status == party_status)
+        if category:
+            stmt = stmt.where(Person.category == category)
+        if lost_contact is not None:
+            stmt = stmt.where(Person.lost_contact.is_(lost_contact))
+        if not include_archived:
+            stmt = stmt.where(Person.archived_at.is_(None))
+        rows, total = await paginate(db, stmt.order_by(Person.name, Person.id), page)
+        names = await services.node_names(db, {p.org_node_id for p in rows})
+        return Page(
+            items=[services.person_out(p, names.get(p.org_node_id)) for p in rows],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    @post("/", opt={"permission": "person.write"}, summary="Register a person at an organisation")
+    async def create_person(
+        self, db: DB, principal: CurrentPrincipal, data: JSONBody[PersonCreate]
+    ) -> PersonOut:
+        person = await services.create_person(db, principal, data)
+        return services.person_out(person)
+
+    @get("/affiliation-kinds", opt={"permission": "person.read"}, summary="Kinds of non-formal ties")
+    async def affiliation_kinds(self) -> list[AffiliationKindOut]:
+        return services.affiliation_kind_outs()
+
+    @get("/{person_id:uuid}", opt={"permission": "person.read"}, summary="One person (masked)")
+    async def read_person(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> PersonOut:
+        person = await services.person_in_scope(db, principal, person_id, "person.read")
+        names = await services.node_names(db, {person.org_node_id})
+        return services.person_out(person, names.get(person.org_node_id))
+
+    @patch("/{person_id:uuid}", opt={"permission": "person.write"}, summary="Change a person's details")
+    async def update_person(
+        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID, data: JSONBody[PersonUpdate]
+    ) -> PersonOut:
+        return services.person_out(await services.update_person(db, principal, person_id, data))
+
+    @post(
+        "/{person_id:uuid}/unmask",
+        opt={"permission": "person.unmask"},
+        status_code=200,
+        summary="The full ID card number and phone (audited)",
+    )
+    async def unmask(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> PersonSensitiveOut:
+        return await services.unmask(db, principal, person_id)
+
+    @post(
+        "/{person_id:uuid}/move",
+        opt={"permission": "person.write"},
+        status_code=200,
+        summary="Move to another organisation; a member's relation history keeps the old period",
+    )
+    async def move(
+        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID, data: JSONBody[PersonMove]
+    ) -> PersonOut:
+        return services.person_out(await services.move_person(db, principal, person_id, data))
+
+    @post(
+        "/{person_id:uuid}/archive",
+        opt={"permission": "person.write"},
+        status_code=200,
+        summary="Archive a person (kept for history, hidden from lists)",
+    )
+    async def archive(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> PersonOut:
+        return services.person_out(await services.archive_person(db, principal, person_id))
+
+    @get(
+        "/{person_id:uuid}/relations",
+        opt={"permission": "person.read"},
+        summary="The formal organisational relation history",
+    )
+    async def relations(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> list[RelationOut]:
+        person = await services.person_in_scope(db, principal, person_id, "person.read")
+        return await services.relations(db, person)
+
+    @get("/{person_id:uuid}/affiliations", opt={"permission": "person.read"}, summary="Non-formal ties")
+    async def list_affiliations(
+        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID
+    ) -> list[AffiliationOut]:
+        person = await services.person_in_scope(db, principal, person_id, "person.read")
+        return await services.affiliations(db, person)
+
+    @post("/{person_id:uuid}/affiliations", opt={"permission": "person.write"}, summary="Add a tie to a node")
+    async def add_affiliation(
+        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID, data: JSONBody[AffiliationIn]
+    ) -> AffiliationOut:
+        row = await services.add_affiliation(db, principal, person_id, data)
+        return services.affiliation_out(row, await services.node_names(db, {row.org_node_id}))
+
+    @post(
+        "/{person_id:uuid}/affiliations/{affiliation_id:uuid}/end",
+        opt={"permission": "person.write"},
+        status_code=200,
+        summary="End a tie (kept in history)",
+    )
+    async def end_affiliation(
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        person_id: uuid.UUID,
+        affiliation_id: uuid.UUID,
+        data: JSONBody[AffiliationEnd],
+    ) -> AffiliationOut:
+        row = await services.end_affiliation(db, principal, person_id, affiliation_id, data.ended_on)
+        return services.affiliation_out(row, await services.node_names(db, {row.org_node_id}))
