@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import ControllerRouterHandler
 
 from core.audit.routes import AuditController
@@ -43,7 +43,9 @@ ERROR_RESPONSES: dict[int, ResponseSpec] = {
         (403, "Permission missing"),
         (404, "Absent or outside the caller's scope"),
         (409, "Conflicts with existing data"),
+        (413, "Request body too large"),
         (422, "Invalid input; `errors` names each field"),
+        (429, "Too many requests"),
     )
 }
 
@@ -88,7 +90,8 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
             if owns_redis:
                 await redis.aclose()
 
-    api = Router(path=API_PREFIX, route_handlers=api_handlers())
+    # The guard sits on the API router so every API handler, plugins' included, passes it.
+    api = Router(path=API_PREFIX, route_handlers=api_handlers(), guards=[permission_guard])
     app = Litestar(
         route_handlers=[api, health.live, health.ready],
         dependencies={
@@ -96,7 +99,6 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
             "principal": Provide(provide_principal, sync_to_thread=False),
             "page": Provide(provide_page_params, sync_to_thread=False),
         },
-        guards=[permission_guard],
         middleware=[
             request_context_middleware,
             DefineMiddleware(
@@ -110,7 +112,8 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
             title="Quanyu 全域党建 API",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            # JSON only: a browsable UI would load scripts from a CDN, which district intranets cannot reach.
+            render_plugins=[JsonRenderPlugin()],
         ),
         response_cache_config=ResponseCacheConfig(),
         lifespan=[lifespan],
