@@ -32,14 +32,22 @@ def run_async(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
 
 
 async def _with_database(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-    from core.db.session import get_database, set_database
+    """Run a command with a database of its own, created from settings and disposed after.
 
+    A command owns its event loop (``asyncio.run``), and connection pools are
+    bound to the loop that made them, so no database is shared with a caller.
+    """
+    from core.db.session import Database, current_database, set_database
+
+    settings = get_settings()
+    outer = current_database()
+    database = Database(settings.app_database_url, settings.system_database_url, pool_size=2)
+    set_database(database)
     try:
         return await fn(*args, **kwargs)
     finally:
-        database = get_database()
+        set_database(outer)
         await database.dispose()
-        set_database(None)
 
 
 def fail(message: str) -> click.ClickException:

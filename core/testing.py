@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from core.settings import Settings, override_settings
@@ -337,3 +338,32 @@ class Actor:
 def run(coro: Awaitable[Any]) -> Any:
     """Run a coroutine from synchronous test code."""
     return asyncio.get_event_loop().run_until_complete(coro)
+
+
+@pytest.fixture
+def cli(backend: Backend, database: Any, test_settings: Settings) -> Iterator[Any]:
+    """Invoke ``quanyu`` commands against this backend: ``cli("tenant", "list", input=None)``.
+
+    Call it from synchronous tests: each command runs its own event loop.
+    """
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    command_settings = msgspec.structs.replace(
+        test_settings,
+        database_url=backend.app_url,
+        database_system_url=backend.system_url,
+        database_owner_url=backend.owner_url,
+        redis_url=backend.redis_url or "",
+    )
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Any:
+        override_settings(command_settings)
+        try:
+            return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        finally:
+            override_settings(test_settings)
+
+    yield invoke

@@ -176,6 +176,11 @@ def get_database() -> Database:
     return _database
 
 
+def current_database() -> Database | None:
+    """The process's database if one was created or set, without creating one."""
+    return _database
+
+
 def set_database(database: Database | None) -> None:
     """Replace the process's database (tests, CLI)."""
     global _database
