@@ -396,6 +396,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep the structlog handlers create_app installs
     )
 
 

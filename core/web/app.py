@@ -19,6 +19,7 @@ from litestar.types import ControllerRouterHandler
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
 from core.db.session import Database, get_database
+from core.logging import configure_logging
 from core.orgs.routes import OrgController
 from core.people.routes import PeopleController
 from core.settings import get_settings
@@ -75,6 +76,7 @@ def _document_errors(app: Litestar) -> None:
 
 def create_app(database: Database | None = None, redis: Any = None, *, debug: bool | None = None) -> Litestar:
     settings = get_settings()
+    configure_logging()
     database = database or get_database()
     owns_redis = redis is None and bool(settings.redis_url)
     if owns_redis:
@@ -117,6 +119,7 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
         ),
         response_cache_config=ResponseCacheConfig(),
         lifespan=[lifespan],
+        logging_config=None,  # core.logging owns the handlers
         debug=settings.debug if debug is None else debug,
     )
     app.state.database = database
