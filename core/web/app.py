@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
@@ -13,8 +14,10 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
+from swagger_ui_bundle import swagger_ui_path
 
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
@@ -31,6 +34,7 @@ from core.web.problems import EXCEPTION_HANDLERS, ProblemDetails
 from core.web.schemas import provide_page_params
 
 API_PREFIX = "/api/v1"
+SWAGGER_ASSETS = "/static/swagger-ui"
 log = logging.getLogger("quanyu.web")
 
 # Every operation may answer these; documented once for all of them.
@@ -95,7 +99,17 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
     # The guard sits on the API router so every API handler, plugins' included, passes it.
     api = Router(path=API_PREFIX, route_handlers=api_handlers(), guards=[permission_guard])
     app = Litestar(
-        route_handlers=[api, health.live, health.ready],
+        route_handlers=[
+            api,
+            health.live,
+            health.ready,
+            create_static_files_router(
+                path=SWAGGER_ASSETS,
+                directories=[Path(str(swagger_ui_path))],
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+            ),
+        ],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -105,7 +119,7 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
             request_context_middleware,
             DefineMiddleware(
                 SessionAuthMiddleware,
-                exclude=["^/schema", "^/health/"],
+                exclude=["^/schema", "^/health/", "^/static/"],
                 exclude_from_auth_key="exclude_from_auth",
             ),
         ],
@@ -114,8 +128,17 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
             title="Quanyu 全域党建 API",
             version="1",
             path="/schema",
-            # JSON only: a browsable UI would load scripts from a CDN, which district intranets cannot reach.
-            render_plugins=[JsonRenderPlugin()],
+            # The UI's assets are served by the platform: district intranets often cannot reach a CDN.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+                    favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+                ),
+                JsonRenderPlugin(),
+            ],
         ),
         response_cache_config=ResponseCacheConfig(),
         lifespan=[lifespan],
