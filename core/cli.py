@@ -18,6 +18,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from core.audit import service as audit
 from core.settings import get_settings
 
 T = TypeVar("T")
@@ -154,6 +155,7 @@ async def tenant_create(
     try:
         async with get_database().system_transaction() as session:
             created = await provision(session, definition)
+            await audit.record_operator(session, created.id, "tenant.create", detail=f"from {source}")
     except DuplicateTenant as exc:
         raise fail(str(exc)) from None
     click.echo(f"created district {created.slug} ({created.code} {created.name_zh}) id={created.id}")
@@ -242,6 +244,9 @@ async def _set_status(district: str, status: str) -> None:
         if found.status == status:
             raise fail(f"district {found.slug} is already {status}")
         await set_status(session, found, status)
+        await audit.record_operator(
+            session, found.id, f"tenant.{'suspend' if status == 'suspended' else 'resume'}"
+        )
         if status == "suspended":
             from sqlalchemy import delete
 

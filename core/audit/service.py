@@ -141,3 +141,37 @@ async def record_detached(
                 username=username,
             )
         )
+
+
+OPERATOR = "operator"
+
+
+async def record_operator(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    action: str,
+    *,
+    detail: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """Record an operator's command (run on a system session) in the district's own audit log."""
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    session.add(
+        _build(
+            tenant_id,
+            action,
+            object_type="tenant",
+            object_id=tenant_id,
+            org_node_id=None,
+            changes=changes,
+            success=True,
+            detail=f"{detail + '; ' if detail else ''}by {OPERATOR} {who}",
+            user_id=None,
+            username=OPERATOR,
+        )
+    )

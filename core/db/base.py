@@ -101,7 +101,14 @@ def tenant_fk(
     The foreign key is emitted as ``(tenant_id, <column>) -> target(tenant_id, id)``,
     so the database itself refuses a reference across districts; with
     ``index`` (the default) an index on ``(tenant_id, <column>)`` is added.
+    ``ondelete="SET NULL"`` is refused: on a composite key it would null
+    ``tenant_id`` too (PostgreSQL 15 can name the column, SQLite cannot).
     """
+    if ondelete is not None and ondelete.upper() not in ("CASCADE", "RESTRICT", "NO ACTION"):
+        raise ValueError(
+            f"tenant_fk to {target_table}: ondelete={ondelete!r} is not allowed; use CASCADE, RESTRICT "
+            "or NO ACTION and clear the reference in the service"
+        )
     return mapped_column(
         Uuid(),
         nullable=nullable,
