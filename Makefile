@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -33,3 +33,14 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Refresh the message catalogues after changing user-facing strings (then translate core/locale/zh_CN).
+messages: setup
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -o core/locale/quanyu.pot core plugins
+	for lang in zh_CN; do \
+	  if [ -f core/locale/$$lang/LC_MESSAGES/quanyu.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching -D quanyu -i core/locale/quanyu.pot -d core/locale -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -D quanyu -i core/locale/quanyu.pot -d core/locale -l $$lang; \
+	  fi; \
+	done

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -112,13 +113,37 @@ def db_upgrade() -> None:
 
 
 async def _require_schema() -> None:
+    """Fail with one line unless the database answers, is migrated, and (PostgreSQL) the system role bypasses RLS."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
     from core.db.migrate import current_revisions, head_revisions
     from core.db.session import get_database
 
+    settings = get_settings()
+    url = make_url(settings.system_database_url)
+    # A one-task command loop: a blocking stat here delays nothing else.
+    if url.get_backend_name() == "sqlite" and url.database and not os.path.exists(url.database):  # noqa: ASYNC240
+        raise fail(f"no database at {url.database}; run `quanyu db upgrade` first")
+    engine = get_database().system_engine
     try:
-        current = await current_revisions(get_database().system_engine)
-    except OSError as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
+        current = await current_revisions(engine)
+        bypasses = True
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as conn:
+                bypasses = bool(
+                    await conn.scalar(
+                        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                    )
+                )
+    except Exception as exc:  # any driver's connect or query failure: report it in one line
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise fail(f"cannot use the database ({type(exc).__name__}): {first_line}") from None
+    if not bypasses:
+        raise fail(
+            "operator commands span districts and need a role with BYPASSRLS: set "
+            "QUANYU_DATABASE_SYSTEM_URL (see docs/operating.md)"
+        )
     if current.get("core") != head_revisions()["core"]:
         raise fail("the database is not migrated; run `quanyu db upgrade` first")
 
@@ -409,8 +434,15 @@ def _register_optional_commands() -> None:
     try:
         from core.people.cli import people
     except ImportError:
-        return
-    main.add_command(people)
+        pass
+    else:
+        main.add_command(people)
+    try:
+        from core.orgs.cli import org
+    except ImportError:
+        pass
+    else:
+        main.add_command(org)
 
 
 _register_optional_commands()

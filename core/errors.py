@@ -17,19 +17,30 @@ from core.i18n import _, translate
 
 
 class FieldProblem(msgspec.Struct, frozen=True):
-    """One problem with one field: ``field`` is e.g. ``id_card`` or ``rows[3].phone``."""
+    """One problem with one field: ``field`` is e.g. ``id_card`` or ``rows[3].phone``.
+
+    A problem in an uploaded spreadsheet also carries the sheet ``row``
+    (the header is row 1) and the ``column`` header as the file wrote it.
+    """
 
     field: str
     code: str
     message: str
     params: dict[str, Any] = msgspec.field(default_factory=dict)
+    row: int | None = None
+    column: str | None = None
 
     def render(self, locale: str | None = None) -> dict[str, Any]:
-        return {
+        rendered: dict[str, Any] = {
             "field": self.field,
             "code": self.code,
             "message": translate(self.message, locale, **self.params),
         }
+        if self.row is not None:
+            rendered["row"] = self.row
+        if self.column is not None:
+            rendered["column"] = self.column
+        return rendered
 
 
 class ProblemError(Exception):

@@ -1,7 +1,7 @@
 """Process settings, read once from ``QUANYU_*`` environment variables.
 
 Every field documents itself (``Meta(description=...)``) so the operators'
-table of variables in ``deploy/README.md`` can be generated from this code.
+table of variables in ``docs/operating.md`` can be generated from this code.
 """
 
 from __future__ import annotations
@@ -40,13 +40,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = ""
     database_pool_size: Annotated[int, Meta(ge=1, description="Connections per process (PostgreSQL).")] = 10
     redis_url: Annotated[
-        str, Meta(description="Redis for sessions, caches and jobs. Empty: kept in the database.")
+        str,
+        Meta(
+            description="Redis for login sessions (shared by several API processes). Empty: in the database."
+        ),
     ] = ""
     secret_key: Annotated[
         str,
         Meta(
             description="Base64 master secret (32 bytes) for field encryption and blind indexes. "
-            "Empty: generated once into `<var_dir>/secret.key`."
+            "Empty: generated once into `<var_dir>/secret.key` (back it up: encrypted fields depend on it)."
         ),
     ] = ""
     old_secret_keys: Annotated[
@@ -55,8 +58,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: Annotated[str, Meta(description="Address `quanyu serve` binds.")] = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535, description="Port `quanyu serve` binds.")] = 8000
     cookie_secure: Annotated[bool, Meta(description="Send session cookies only over HTTPS.")] = False
-    session_idle_minutes: Annotated[int, Meta(ge=1, description="Default idle timeout of a session.")] = 30
-    session_absolute_hours: Annotated[int, Meta(ge=1, description="Default absolute session lifetime.")] = 12
     argon2_time_cost: Annotated[int, Meta(ge=1, description="Argon2id iterations.")] = 3
     argon2_memory_kib: Annotated[int, Meta(ge=8, description="Argon2id memory in KiB.")] = 65536
     log_json: Annotated[bool, Meta(description="Write logs as JSON lines.")] = False
@@ -94,9 +95,18 @@ def _local_secret(var_path: Path) -> str:
     path = var_path / "secret.key"
     if not path.exists():
         var_path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written under a temporary name and linked into place, so two processes
+        # starting together agree on one key and never read a half-written file.
+        partial = var_path / f"secret.key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_text().strip()
 
 
@@ -117,7 +127,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
 
 
 # QUANYU_ variables read by tools other than the settings (tests, benchmarks).
-_NON_SETTING_VARIABLES = {"test_database_url", "test_redis_url", "trace_hooks"}
+_NON_SETTING_VARIABLES = {"test_database_url", "test_redis_url", "test_backends"}
 
 
 _override: Settings | None = None

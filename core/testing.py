@@ -41,11 +41,6 @@ def backends() -> list[str]:
     return [b.strip() for b in chosen.split(",") if b.strip()]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: the test exercises SQLite-specific behaviour")
-    config.addinivalue_line("markers", "postgresql_only: the test exercises PostgreSQL-specific behaviour")
-
-
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     var_dir = tmp_path_factory.mktemp("quanyu-var")
@@ -90,7 +85,7 @@ async def _prepare_postgresql(admin_url: str) -> Backend:
         "system": f"{ROLE_PREFIX}_system",
     }
     attributes = {
-        "owner": "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE",
+        "owner": "LOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE",
         "app": "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB",
         "system": "LOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE NOCREATEDB",
     }

@@ -130,7 +130,7 @@ async def logout(session: AsyncSession, store: SessionStore, principal: Principa
 async def change_own_password(
     session: AsyncSession, store: SessionStore, principal: Principal, current: str, new: str
 ) -> None:
-    user = await session.get_one(User, principal.user_id)
+    user = await session.get_one(User, (principal.tenant_id, principal.user_id))
     if not verify_password(user.password_hash, current):
         await audit.record(session, "auth.password_change", success=False, detail="wrong current password")
         await session.commit()
@@ -197,6 +197,18 @@ async def create_user(
         if role is None:
             raise invalid_field(f"roles[{index}]", _("Unknown role {role}."), code="unknown_role", role=key)
         roles.append(role)
+    if created_by is not None and not created_by.has("grant.write"):
+        # Accounts are a system duty; handing out security or audit powers is the security administrator's.
+        for index, role in enumerate(roles):
+            if duties_of(set(role.permissions)) & {"security", "audit"}:
+                raise Forbidden(
+                    _(
+                        "Only a security administrator may give the role {role}; create the account without it."
+                    ),
+                    code="grant_requires_security_admin",
+                    errors=[FieldProblem(f"roles[{index}]", "not_allowed", _("Not allowed here."))],
+                    role=role.key,
+                )
     union: set[str] = set()
     for role in roles:
         union |= set(role.permissions)
@@ -272,7 +284,7 @@ async def redeem_token(
     row = (await session.scalars(select(UserToken).where(UserToken.token_hash == token_hash(token)))).first()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise invalid
-    user = await session.get_one(User, row.user_id)
+    user = await session.get_one(User, (tenant.id, row.user_id))
     if user.status == USER_DISABLED:
         raise invalid
     check_policy(password, username=user.username)

@@ -48,13 +48,18 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     if state.session.info.get("system"):
         return
     tenant_id = state.session.info.get("tenant_id")
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
+    # Two lambdas, not one: SQLAlchemy caches a criteria lambda's SQL by its code, so one
+    # lambda seen first with ``None`` (rendered ``IS NULL``) would be reused for a real
+    # tenant with an untyped parameter (on SQLite: "type 'UUID' is not supported").
+    if tenant_id is None:
+        criteria = with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True
         )
-    )
+    else:
+        criteria = with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    state.statement = state.statement.options(criteria)
 
 
 @event.listens_for(TenantSession, "before_flush")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from typing import Any
 
@@ -68,6 +69,9 @@ def _clean_name(name: str, field: str = "name") -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise invalid_field(field, _("This field is required."), code="missing")
+    # PostgreSQL refuses NUL in text; refuse every control character on both databases alike.
+    if any(unicodedata.category(c) == "Cc" for c in cleaned):
+        raise invalid_field(field, _("This value is not valid."), code="control_characters")
     return cleaned
 
 
@@ -364,6 +368,22 @@ async def scope_roots(session: AsyncSession, principal: Principal) -> list[OrgNo
     return list(await session.scalars(select(OrgNode).where(OrgNode.id.in_(node_ids)).order_by(OrgNode.path)))
 
 
+BRANCH_LEVEL_KINDS = ("branch", "general_branch", "group", "joint_committee")
+
+
+def term_years(kind_key: str, limits: OrgThresholds) -> int:
+    """A committee's term: the district's setting for communities and branches, else the kind's own."""
+    if kind_key in ("community", "village"):
+        return limits.community_term_years
+    if kind_key in BRANCH_LEVEL_KINDS:
+        return limits.other_term_years
+    try:
+        declared = kinds.get_kind(kind_key).term_years
+    except kinds.UnknownKind:
+        declared = None
+    return declared or limits.other_term_years
+
+
 async def warnings_for(session: AsyncSession, node: OrgNode) -> list[NodeWarning]:
     """Size and term rules broken by this node (MECHANISMS.md), as warnings."""
     from core.people.models import Person
@@ -437,9 +457,7 @@ async def warnings_for(session: AsyncSession, node: OrgNode) -> list[NodeWarning
         )
     term_started = (node.attrs or {}).get("term_started_on")
     if term_started:
-        years = (
-            limits.community_term_years if node.kind in ("community", "village") else limits.other_term_years
-        )
+        years = term_years(node.kind, limits)
         started = dt.date.fromisoformat(term_started)
         due = (
             started.replace(year=started.year + years)

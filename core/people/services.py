@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import crypto
 from core.audit import service as audit
 from core.auth.scope import Principal, load_in_scope, node_in_scope
-from core.errors import Conflict, FieldProblem, Invalid, invalid_field
+from core.errors import Conflict, FieldProblem, Invalid, ProblemError, invalid_field
 from core.i18n import _, current_locale
 from core.orgs import kinds
 from core.orgs.models import OrgNode
@@ -35,7 +35,7 @@ from core.people.schemas import (
     PersonUpdate,
     RelationOut,
 )
-from core.people.validation import check_id_card, mask_id_card, mask_phone, normalise_phone
+from core.people.validation import IdCard, check_id_card, mask_id_card, mask_phone, normalise_phone
 
 MIN_JOINING_AGE = 18
 
@@ -246,42 +246,52 @@ async def create_person(session: AsyncSession, principal: Principal, data: Perso
     return await insert_person(session, principal.tenant_id, node, data)
 
 
-async def insert_person(
-    session: AsyncSession, tenant_id: uuid.UUID, node: OrgNode, data: PersonCreate, *, prefix: str = ""
-) -> Person:
-    """Validate and write one person at ``node`` (shared by the API and the importers)."""
-    card = check_id_card(data.id_card, prefix + "id_card")
+def new_person(tenant_id: uuid.UUID, node: OrgNode, data: PersonCreate, *, prefix: str = "") -> Person:
+    """Validate one person at ``node`` and build the row, without touching the database.
+
+    Every broken rule is raised at once, so an importer can report all of a
+    row's problems; uniqueness is left to the caller (one query per batch).
+    """
     problems: list[FieldProblem] = []
-    if data.gender is not None and data.gender != card.gender:
-        problems.append(
-            FieldProblem(
-                prefix + "gender", "id_card_mismatch", _("The gender does not match the ID card number.")
-            )
-        )
-    phone = normalise_phone(data.phone, prefix + "phone") if data.phone else None
+    try:
+        card: IdCard | None = check_id_card(data.id_card, prefix + "id_card")
+    except ProblemError as exc:
+        card = None
+        problems += exc.errors
+    phone = None
+    if data.phone:
+        try:
+            phone = normalise_phone(data.phone, prefix + "phone")
+        except ProblemError as exc:
+            problems += exc.errors
     name = " ".join(data.name.split())
     if not name:
         problems.append(FieldProblem(prefix + "name", "missing", _("This field is required.")))
-    problems += check_membership(
-        party_status=data.party_status,
-        joined_on=data.joined_on,
-        full_member_on=data.full_member_on,
-        birth_date=card.birth_date,
-        node_kind=node.kind,
-        prefix=prefix,
-    )
-    if problems:
+    if card is not None:
+        if data.gender is not None and data.gender != card.gender:
+            problems.append(
+                FieldProblem(
+                    prefix + "gender", "id_card_mismatch", _("The gender does not match the ID card number.")
+                )
+            )
+        problems += check_membership(
+            party_status=data.party_status,
+            joined_on=data.joined_on,
+            full_member_on=data.full_member_on,
+            birth_date=card.birth_date,
+            node_kind=node.kind,
+            prefix=prefix,
+        )
+    if problems or card is None:
         raise Invalid(_("The input is not valid."), errors=problems)
-    index = id_card_index(tenant_id, card.number)
-    await _check_unique_id_card(session, index, None)
-    person = Person(
+    return Person(
         tenant_id=tenant_id,
         name=name,
         gender=card.gender,
         ethnicity=data.ethnicity,
         birth_date=card.birth_date,
         id_card_encrypted=crypto.encrypt(tenant_id, card.number),
-        id_card_index=index,
+        id_card_index=id_card_index(tenant_id, card.number),
         phone_encrypted=crypto.encrypt(tenant_id, phone) if phone else None,
         phone_index=phone_index(tenant_id, phone) if phone else None,
         education=data.education,
@@ -294,17 +304,31 @@ async def insert_person(
         last_contact_on=data.last_contact_on,
         org_node_id=node.id,
     )
+
+
+def opening_relation(person: Person, *, reason: str = "registered") -> PersonRelation | None:
+    """The open relation period a newly registered member starts with (none for a non-member)."""
+    if person.party_status not in MEMBER_STATUSES:
+        return None
+    return PersonRelation(
+        tenant_id=person.tenant_id,
+        person_id=person.id,
+        org_node_id=person.org_node_id,
+        started_on=dt.date.today(),
+        reason=reason,
+    )
+
+
+async def insert_person(
+    session: AsyncSession, tenant_id: uuid.UUID, node: OrgNode, data: PersonCreate, *, prefix: str = ""
+) -> Person:
+    """Validate and write one person at ``node`` (shared by the API and the importers)."""
+    person = new_person(tenant_id, node, data, prefix=prefix)
+    await _check_unique_id_card(session, person.id_card_index, None)
     session.add(person)
-    if data.party_status in MEMBER_STATUSES:
-        session.add(
-            PersonRelation(
-                tenant_id=tenant_id,
-                person_id=person.id,
-                org_node_id=node.id,
-                started_on=dt.date.today(),
-                reason="registered",
-            )
-        )
+    relation = opening_relation(person)
+    if relation is not None:
+        session.add(relation)
     await session.flush()
     await audit.record(
         session,

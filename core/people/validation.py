@@ -12,6 +12,7 @@ for women, and an ISO 7064 MOD 11-2 check character (0-9 or X).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from typing import Literal
 
@@ -45,7 +46,7 @@ def id_card_check_digit(first17: str) -> str:
     """The MOD 11-2 check character for the first 17 digits of an ID card number."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("the check digit is computed over exactly 17 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

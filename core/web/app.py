@@ -22,6 +22,7 @@ from swagger_ui_bundle import swagger_ui_path
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
 from core.db.session import Database, get_database
+from core.imports.routes import SpreadsheetController
 from core.logging import configure_logging
 from core.orgs.routes import OrgController
 from core.people.routes import PeopleController
@@ -61,6 +62,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         AuthController,
         OrgController,
         PeopleController,
+        SpreadsheetController,
         UserController,
         RoleController,
         GrantController,

@@ -17,7 +17,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.db.session import CrossTenantWrite
 from core.errors import (
@@ -43,6 +43,8 @@ class ProblemField(msgspec.Struct):
     field: str
     code: str
     message: str
+    row: int | None = None
+    column: str | None = None
 
 
 class ProblemDetails(msgspec.Struct, kw_only=True):
@@ -55,6 +57,7 @@ class ProblemDetails(msgspec.Struct, kw_only=True):
     detail: str
     instance: str | None = None
     errors: list[ProblemField] | None = None
+    error_count: int | None = None
     request_id: str | None = None
 
 
@@ -164,8 +167,9 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     elif status == 429:
         error = RateLimited(_("Too many requests; try again later."))
     elif 400 <= status < 500:
-        message = str(exc.detail or "")
-        if "malformed" in message.lower() or "json" in message.lower():
+        message = str(exc.detail or "").lower()
+        # msgspec: "JSON is malformed: ..." or, for a body cut short, "Input data was truncated".
+        if "malformed" in message or "json" in message or "truncated" in message:
             error = BadRequest(_("The request body is not valid JSON."), code="malformed_body")
         else:
             error = BadRequest(_("The request is not valid."), status=status)
@@ -179,6 +183,23 @@ def handle_integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
     log.info("integrity error answered as 409: %s", exc.orig)
     return problem_response(
         request, Conflict(_("The change conflicts with existing data; reload and try again."))
+    )
+
+
+def handle_database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    # SQLSTATE class 22 (data exception): a value the database cannot store or compare, such as
+    # a NUL character in text on PostgreSQL. The client's input, not our failure.
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if sqlstate.startswith("22"):
+        log.info("data exception answered as 422: %s", exc.orig)
+        return problem_response(request, Invalid(_("The input is not valid.")))
+    return handle_unexpected(request, exc)
+
+
+def handle_bad_encoding(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    # msgspec raises UnicodeDecodeError (not DecodeError) for a body that is not UTF-8.
+    return problem_response(
+        request, BadRequest(_("The request body is not valid JSON."), code="malformed_body")
     )
 
 
@@ -206,6 +227,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     IntegrityError: handle_integrity,
+    DBAPIError: handle_database,
+    UnicodeDecodeError: handle_bad_encoding,
     CrossTenantWrite: handle_cross_tenant,
     Exception: handle_unexpected,
 }

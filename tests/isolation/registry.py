@@ -1,0 +1,166 @@
+"""The registry of the cross-tenant isolation suite: one example per API route.
+
+Every route the application serves must either have an *example* here or be
+listed in ``EXEMPT`` with a reason (whole non-API URL spaces, the OpenAPI
+document and static assets, in ``EXEMPT_PREFIXES``); ``test_isolation.py`` enumerates
+``app.routes`` and fails on any route with neither, so a new route cannot
+ship without saying how it stays inside its district.
+
+An example is an async builder that, given the ``World`` (tenant A with its
+objects, tenant B's administrators, a sibling-street secretary of A),
+creates whatever fresh objects it needs in tenant A and returns the concrete
+request: URL with the path parameters filled with A's ids, optional JSON
+body, and what the owner's success looks like::
+
+    from tests.isolation.registry import Example, register
+
+    @register("GET", "/api/v1/m/grids/grids/{grid_id:uuid}")
+    async def read_grid(world):
+        grid = await make_grid(world, parent=world.c1)  # a fresh object of tenant A
+        return Example(f"/api/v1/m/grids/grids/{grid}", expect=200, owner_sees=(str(grid),))
+
+The path is the route template exactly as Litestar reports it
+(``route.path``). Plugins register their examples the same way, from their
+test package or, once the plugin host calls it, through the hook that hands
+them ``register`` and ``exempt``; the registry itself is a plain dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from tests.isolation.world import World
+
+Owner = Literal["system", "security", "audit"]
+Kind = Literal["object", "collection", "local_write"]
+
+
+@dataclass
+class Example:
+    """One concrete request against tenant A's data.
+
+    ``kind`` says what an outsider (tenant B's administrators, A's
+    sibling-street secretary) must get:
+
+    * ``object``: the URL or body names A's objects; outsiders get 404, or 403
+      when they do not hold the route's permission anywhere;
+    * ``collection``: a caller-scoped read (a list, "me", the district);
+      outsiders get 2xx whose text holds none of A's ids (403 without the
+      permission);
+    * ``local_write``: a write into the caller's own district that names no
+      object of A; outsiders may succeed, A must not change.
+
+    ``readback`` is a URL the owner reads before and after the outsiders'
+    attempts: the two must be equal (nothing of A changed); unless
+    ``readback_changes`` is false, the owner's own request must then change
+    it (the readback can see the write at all). ``owner_sees``
+    are ids the owner's response must contain (the positive control is
+    real). ``own_user`` runs every party as a throwaway account holding the
+    same role (for routes that act on the caller's own session or password).
+    ``files`` makes the request multipart (uploads). ``refusal`` is the status
+    and problem code an outsider holding the permission gets for an ``object``
+    example: 404 ``not_found`` unless the route reports A's objects as absent
+    another way (a spreadsheet row naming an unknown organisation: 422).
+    """
+
+    url: str
+    json: Any = None
+    expect: int = 200
+    owner: Owner = "system"
+    kind: Kind = "object"
+    readback: str | None = None
+    readback_changes: bool = True
+    owner_sees: tuple[str, ...] = ()
+    own_user: bool = False
+    params: dict[str, Any] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    refusal: tuple[int, str] = (404, "not_found")
+
+
+Builder = Callable[["World"], Awaitable[Example]]
+
+
+@dataclass(frozen=True)
+class RouteKey:
+    method: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+EXAMPLES: dict[RouteKey, Builder] = {}
+EXEMPT: dict[RouteKey, str] = {}
+# Whole URL spaces outside the API (documentation, static assets): any method, any path below.
+EXEMPT_PREFIXES: dict[str, str] = {}
+_sources: dict[RouteKey, str] = {}
+
+
+def register(method: str, path: str) -> Callable[[Builder], Builder]:
+    """Decorator: ``builder`` is the isolation example of ``method path``."""
+    key = RouteKey(method.upper(), path)
+
+    def decorate(builder: Builder) -> Builder:
+        if key in EXAMPLES and EXAMPLES[key] is not builder:
+            raise ValueError(f"{key} already has an isolation example ({_sources[key]})")
+        if key in EXEMPT:
+            raise ValueError(f"{key} is exempt from isolation; remove the exemption first")
+        EXAMPLES[key] = builder
+        _sources[key] = f"{builder.__module__}.{builder.__qualname__}"
+        return builder
+
+    return decorate
+
+
+def exempt(method: str, path: str, reason: str) -> None:
+    """Declare ``method path`` outside the isolation suite, saying why (reviewed like code)."""
+    key = RouteKey(method.upper(), path)
+    if key in EXAMPLES:
+        raise ValueError(f"{key} has an isolation example; it cannot also be exempt")
+    if not reason.strip():
+        raise ValueError(f"{key}: an exemption needs a reason")
+    EXEMPT[key] = reason
+
+
+def exempt_prefix(prefix: str, reason: str) -> None:
+    """Declare every route under ``prefix`` (which must not be under ``/api/``) outside the suite."""
+    if prefix.startswith("/api/") or not prefix.startswith("/") or not prefix.strip("/"):
+        raise ValueError(f"{prefix!r}: only non-API URL spaces may be exempt as a whole")
+    if not reason.strip():
+        raise ValueError(f"{prefix}: an exemption needs a reason")
+    EXEMPT_PREFIXES[prefix] = reason
+
+
+def exemption(key: RouteKey) -> str | None:
+    """Why ``key`` is outside the suite, or None."""
+    if key in EXEMPT:
+        return EXEMPT[key]
+    for prefix, reason in EXEMPT_PREFIXES.items():
+        if key.path == prefix.rstrip("/") or key.path.startswith(prefix.rstrip("/") + "/"):
+            return reason
+    return None
+
+
+exempt_prefix("/schema", "the OpenAPI document and its browser: the same for every caller, no tenant data")
+exempt_prefix("/static", "packaged static assets (the OpenAPI browser's scripts): no tenant data")
+
+# Routes that carry no tenant data or run before any tenant is known.
+for _method, _path, _reason in (
+    ("GET", "/health/live", "liveness probe: no tenant, no data"),
+    ("GET", "/health/ready", "readiness probe: database and Redis reachability only"),
+    (
+        "POST",
+        "/api/v1/auth/login",
+        "pre-auth: the district comes from the body; wrong-district logins are tested in test_auth.py",
+    ),
+    (
+        "POST",
+        "/api/v1/auth/redeem",
+        "pre-auth: a token is looked up only inside the named district; "
+        "redeeming one district's token under another is tested in test_auth.py",
+    ),
+):
+    exempt(_method, _path, _reason)

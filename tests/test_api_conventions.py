@@ -1,0 +1,43 @@
+"""API conventions: OpenAPI UI served without a CDN, health endpoints, problem+json for unknown routes."""
+
+from __future__ import annotations
+
+import re
+
+
+async def test_schema_ui_assets_are_served_locally(client):
+    page = await client.get("/schema")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assets = re.findall(r"(?:src|href)=['\"]([^'\"]+)['\"]", page.text)
+    assert assets, "the UI page references its scripts and styles"
+    for url in assets:
+        assert url.startswith("/static/"), f"{url} would need a CDN"
+        assert (await client.get(url)).status_code == 200
+    spec = (await client.get("/schema/openapi.json")).json()
+    assert "/api/v1/auth/login" in spec["paths"]
+
+
+async def test_health(client):
+    assert (await client.get("/health/live")).json() == {"status": "ok", "checks": {}}
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+async def test_unknown_route_and_method_are_problems(client, admin):
+    missing = await client.get("/api/v1/nothing-here", headers=admin.headers)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    wrong_method = await client.delete("/api/v1/org/kinds", headers=admin.headers)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith("application/problem+json")
+
+
+def test_tenant_fk_refuses_set_null():
+    import pytest
+
+    from core.db.base import tenant_fk
+
+    with pytest.raises(ValueError, match="SET NULL"):
+        tenant_fk("org_node", nullable=True, ondelete="SET NULL")
