@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 from sqlalchemy import and_, or_, select
 
 from core.audit.models import AuditRecord
@@ -70,12 +70,12 @@ class AuditController(Controller):
         action: Annotated[
             str | None, Parameter(max_length=80, description="Exact action or a prefix ending in '.'")
         ] = None,
-        user_id: uuid.UUID | None = None,
+        user_id: FromQuery[uuid.UUID | None] = None,
         username: Annotated[str | None, Parameter(max_length=64)] = None,
         object_id: Annotated[str | None, Parameter(max_length=64)] = None,
-        success: bool | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        success: FromQuery[bool | None] = None,
+        since: FromQuery[dt.datetime | None] = None,
+        until: FromQuery[dt.datetime | None] = None,
     ) -> Page[AuditOut]:
         if since and until and since > until:
             raise invalid_field("since", _("The start must not be after the end."), code="range")

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from core.audit import service as audit
@@ -130,7 +130,11 @@ class AuthController(Controller):
         summary="Change one's own password (other sessions are ended)",
     )
     async def change_password(
-        self, request: Request[Any, Any, Any], db: DB, principal: CurrentPrincipal, data: PasswordChangeIn
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        principal: CurrentPrincipal,
+        data: JSONBody[PasswordChangeIn],
     ) -> None:
         await service.change_own_password(
             db, session_store(request.app.state, db), principal, data.current_password, data.new_password
@@ -177,7 +181,7 @@ class UserController(Controller):
 
     @get("/", opt={"permission": "user.read"}, summary="Accounts in the caller's scope")
     async def list_users(
-        self, db: DB, principal: CurrentPrincipal, page: Paging, status: str | None = None
+        self, db: DB, principal: CurrentPrincipal, page: Paging, status: FromQuery[str | None] = None
     ) -> Page[UserOut]:
         stmt = scoped_select(User, principal, "user.read")
         if status is not None:
@@ -212,7 +216,7 @@ class UserController(Controller):
         )
 
     @get("/{user_id:uuid}", opt={"permission": "user.read"}, summary="One account")
-    async def read_user(self, db: DB, principal: CurrentPrincipal, user_id: uuid.UUID) -> UserOut:
+    async def read_user(self, db: DB, principal: CurrentPrincipal, user_id: FromPath[uuid.UUID]) -> UserOut:
         return user_out(await service.user_in_scope(db, principal, user_id, "user.read"))
 
     @post(
@@ -226,7 +230,7 @@ class UserController(Controller):
         request: Request[Any, Any, Any],
         db: DB,
         principal: CurrentPrincipal,
-        user_id: uuid.UUID,
+        user_id: FromPath[uuid.UUID],
         data: JSONBody[UserStatusIn],
     ) -> UserOut:
         user = await service.user_in_scope(db, principal, user_id, "user.write")
@@ -238,7 +242,7 @@ class UserController(Controller):
         opt={"permission": "user.write"},
         summary="Issue a one-time password-reset token to hand to the person",
     )
-    async def reset(self, db: DB, principal: CurrentPrincipal, user_id: uuid.UUID) -> TokenOut:
+    async def reset(self, db: DB, principal: CurrentPrincipal, user_id: FromPath[uuid.UUID]) -> TokenOut:
         user = await service.user_in_scope(db, principal, user_id, "user.write")
         purpose = "invitation" if user.status == USER_INVITED else "reset"
         token = await service.issue_token(db, principal, user, purpose)
@@ -250,7 +254,7 @@ class UserController(Controller):
         summary="Roles the account holds, and where",
     )
     async def user_grants(
-        self, db: DB, principal: CurrentPrincipal, user_id: uuid.UUID
+        self, db: DB, principal: CurrentPrincipal, user_id: FromPath[uuid.UUID]
     ) -> list[AssignmentOut]:
         user = await service.user_in_scope(db, principal, user_id, "role.read")
         rows = await db.execute(
@@ -313,7 +317,7 @@ class RoleController(Controller):
         return role_out(role)
 
     @patch("/{role_id:uuid}", opt={"permission": "role.write"}, summary="Change a custom role")
-    async def update_role(self, db: DB, role_id: uuid.UUID, data: JSONBody[RoleUpdate]) -> RoleOut:
+    async def update_role(self, db: DB, role_id: FromPath[uuid.UUID], data: JSONBody[RoleUpdate]) -> RoleOut:
         role = (await db.scalars(select(Role).where(Role.id == role_id))).first()
         if role is None:
             raise not_found()
@@ -369,7 +373,9 @@ class GrantController(Controller):
         )
 
     @delete("/{assignment_id:uuid}", opt={"permission": "grant.write"}, summary="Revoke a grant")
-    async def delete_grant(self, db: DB, principal: CurrentPrincipal, assignment_id: uuid.UUID) -> None:
+    async def delete_grant(
+        self, db: DB, principal: CurrentPrincipal, assignment_id: FromPath[uuid.UUID]
+    ) -> None:
         await service.revoke(db, principal, assignment_id)
 
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from core.auth.scope import node_in_scope, scoped_select
 from core.orgs import services
@@ -38,7 +38,7 @@ class OrgController(Controller):
         opt={"permission": "org.read"},
         summary="One organisation, with rule warnings",
     )
-    async def read(self, db: DB, principal: CurrentPrincipal, node_id: uuid.UUID) -> NodeOut:
+    async def read(self, db: DB, principal: CurrentPrincipal, node_id: FromPath[uuid.UUID]) -> NodeOut:
         node = await node_in_scope(db, principal, node_id, "org.read")
         return services.node_out(node, await services.warnings_for(db, node))
 
@@ -48,7 +48,7 @@ class OrgController(Controller):
         summary="Change name, code, kind or attributes",
     )
     async def update(
-        self, db: DB, principal: CurrentPrincipal, node_id: uuid.UUID, data: JSONBody[NodeUpdate]
+        self, db: DB, principal: CurrentPrincipal, node_id: FromPath[uuid.UUID], data: JSONBody[NodeUpdate]
     ) -> NodeOut:
         node = await services.update_node(db, principal, node_id, data)
         return services.node_out(node, await services.warnings_for(db, node))
@@ -60,7 +60,7 @@ class OrgController(Controller):
         summary="Move an organisation and its subtree under another parent",
     )
     async def move(
-        self, db: DB, principal: CurrentPrincipal, node_id: uuid.UUID, data: JSONBody[NodeMove]
+        self, db: DB, principal: CurrentPrincipal, node_id: FromPath[uuid.UUID], data: JSONBody[NodeMove]
     ) -> NodeOut:
         return services.node_out(await services.move_node(db, principal, node_id, data))
 
@@ -70,7 +70,7 @@ class OrgController(Controller):
         status_code=200,
         summary="Archive an organisation with no active children or people",
     )
-    async def archive(self, db: DB, principal: CurrentPrincipal, node_id: uuid.UUID) -> NodeOut:
+    async def archive(self, db: DB, principal: CurrentPrincipal, node_id: FromPath[uuid.UUID]) -> NodeOut:
         return services.node_out(await services.archive_node(db, principal, node_id))
 
     @get("/nodes/{node_id:uuid}/children", opt={"permission": "org.read"}, summary="Direct children")
@@ -78,9 +78,9 @@ class OrgController(Controller):
         self,
         db: DB,
         principal: CurrentPrincipal,
-        node_id: uuid.UUID,
+        node_id: FromPath[uuid.UUID],
         page: Paging,
-        include_archived: bool = False,
+        include_archived: FromQuery[bool] = False,
     ) -> Page[NodeOut]:
         node = await node_in_scope(db, principal, node_id, "org.read")
         stmt = scoped_select(OrgNode, principal, "org.read").where(OrgNode.parent_id == node.id)
@@ -100,11 +100,11 @@ class OrgController(Controller):
         self,
         db: DB,
         principal: CurrentPrincipal,
-        node_id: uuid.UUID,
+        node_id: FromPath[uuid.UUID],
         page: Paging,
         kind: Annotated[str | None, Parameter(max_length=40)] = None,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
-        include_archived: bool = False,
+        include_archived: FromQuery[bool] = False,
     ) -> Page[NodeOut]:
         node = await node_in_scope(db, principal, node_id, "org.read")
         if kind is not None:
@@ -120,7 +120,9 @@ class OrgController(Controller):
         opt={"permission": "org.read"},
         summary="The chain from the district down to the parent",
     )
-    async def ancestors(self, db: DB, principal: CurrentPrincipal, node_id: uuid.UUID) -> list[NodeOut]:
+    async def ancestors(
+        self, db: DB, principal: CurrentPrincipal, node_id: FromPath[uuid.UUID]
+    ) -> list[NodeOut]:
         node = await node_in_scope(db, principal, node_id, "org.read")
         return [services.node_out(n) for n in await services.ancestors(db, node)]
 

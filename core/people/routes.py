@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from core.auth.scope import node_in_scope, scoped_select
 from core.orgs.models import OrgNode, in_subtree
@@ -49,10 +49,10 @@ class PeopleController(Controller):
         q: Annotated[str | None, Parameter(max_length=50, description="Name contains")] = None,
         id_card: Annotated[str | None, Parameter(max_length=30, description="Exact ID card number")] = None,
         phone: Annotated[str | None, Parameter(max_length=30, description="Exact phone")] = None,
-        party_status: PartyStatus | None = None,
-        category: Category | None = None,
-        lost_contact: bool | None = None,
-        include_archived: bool = False,
+        party_status: FromQuery[PartyStatus | None] = None,
+        category: FromQuery[Category | None] = None,
+        lost_contact: FromQuery[bool | None] = None,
+        include_archived: FromQuery[bool] = False,
     ) -> Page[PersonOut]:
         stmt = scoped_select(Person, principal, "person.read")
         if node_id is not None:
@@ -99,14 +99,20 @@ class PeopleController(Controller):
         return services.affiliation_kind_outs()
 
     @get("/{person_id:uuid}", opt={"permission": "person.read"}, summary="One person (masked)")
-    async def read_person(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> PersonOut:
+    async def read_person(
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
+    ) -> PersonOut:
         person = await services.person_in_scope(db, principal, person_id, "person.read")
         names = await services.node_names(db, {person.org_node_id})
         return services.person_out(person, names.get(person.org_node_id))
 
     @patch("/{person_id:uuid}", opt={"permission": "person.write"}, summary="Change a person's details")
     async def update_person(
-        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID, data: JSONBody[PersonUpdate]
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[PersonUpdate],
     ) -> PersonOut:
         return services.person_out(await services.update_person(db, principal, person_id, data))
 
@@ -116,7 +122,9 @@ class PeopleController(Controller):
         status_code=200,
         summary="The full ID card number and phone (audited)",
     )
-    async def unmask(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> PersonSensitiveOut:
+    async def unmask(
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
+    ) -> PersonSensitiveOut:
         return await services.unmask(db, principal, person_id)
 
     @post(
@@ -126,7 +134,7 @@ class PeopleController(Controller):
         summary="Move to another organisation; a member's relation history keeps the old period",
     )
     async def move(
-        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID, data: JSONBody[PersonMove]
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID], data: JSONBody[PersonMove]
     ) -> PersonOut:
         return services.person_out(await services.move_person(db, principal, person_id, data))
 
@@ -136,7 +144,7 @@ class PeopleController(Controller):
         status_code=200,
         summary="Archive a person (kept for history, hidden from lists)",
     )
-    async def archive(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> PersonOut:
+    async def archive(self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]) -> PersonOut:
         return services.person_out(await services.archive_person(db, principal, person_id))
 
     @get(
@@ -144,20 +152,26 @@ class PeopleController(Controller):
         opt={"permission": "person.read"},
         summary="The formal organisational relation history",
     )
-    async def relations(self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID) -> list[RelationOut]:
+    async def relations(
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
+    ) -> list[RelationOut]:
         person = await services.person_in_scope(db, principal, person_id, "person.read")
         return await services.relations(db, person)
 
     @get("/{person_id:uuid}/affiliations", opt={"permission": "person.read"}, summary="Non-formal ties")
     async def list_affiliations(
-        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
     ) -> list[AffiliationOut]:
         person = await services.person_in_scope(db, principal, person_id, "person.read")
         return await services.affiliations(db, person)
 
     @post("/{person_id:uuid}/affiliations", opt={"permission": "person.write"}, summary="Add a tie to a node")
     async def add_affiliation(
-        self, db: DB, principal: CurrentPrincipal, person_id: uuid.UUID, data: JSONBody[AffiliationIn]
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[AffiliationIn],
     ) -> AffiliationOut:
         row = await services.add_affiliation(db, principal, person_id, data)
         return services.affiliation_out(row, await services.node_names(db, {row.org_node_id}))
@@ -172,8 +186,8 @@ class PeopleController(Controller):
         self,
         db: DB,
         principal: CurrentPrincipal,
-        person_id: uuid.UUID,
-        affiliation_id: uuid.UUID,
+        person_id: FromPath[uuid.UUID],
+        affiliation_id: FromPath[uuid.UUID],
         data: JSONBody[AffiliationEnd],
     ) -> AffiliationOut:
         row = await services.end_affiliation(db, principal, person_id, affiliation_id, data.ended_on)
