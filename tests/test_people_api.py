@@ -186,3 +186,32 @@ async def test_affiliations(client, admin, tree):
     assert ended.status_code == 200 and ended.json()["ended_on"] is not None
     listed = (await client.get(url, headers=admin.headers)).json()
     assert len(listed) == 1
+
+
+async def test_archive_and_restore_keep_history(client, admin, tree):
+    created = (await client.post("/api/v1/people", headers=admin.headers, json=member(tree["branch"]))).json()
+    url = f"/api/v1/people/{created['id']}"
+    assert (await client.post(f"{url}/archive", headers=admin.headers)).json()["archived_at"] is not None
+    listed = await client.get("/api/v1/people", headers=admin.headers)
+    assert listed.json()["total"] == 0
+    changed = await client.patch(url, headers=admin.headers, json={"name": "王建民"})
+    assert changed.status_code == 409 and changed.json()["code"] == "archived"
+    again = await client.post("/api/v1/people", headers=admin.headers, json=member(tree["branch"]))
+    assert again.status_code == 409
+    restored = await client.post(f"{url}/restore", headers=admin.headers)
+    assert restored.status_code == 200 and restored.json()["archived_at"] is None
+    history = (await client.get(f"{url}/relations", headers=admin.headers)).json()
+    assert [(h["reason"], h["ended_on"] is None) for h in history] == [
+        ("registered", False),
+        ("restored", True),
+    ]
+
+
+async def test_empty_body_names_the_body(client, admin, tree):
+    response = await client.post(
+        "/api/v1/people", headers={**admin.headers, "content-type": "application/json"}, content=b""
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if response.status_code == 422:
+        assert [e["field"] for e in response.json()["errors"]] == ["body"]

@@ -147,6 +147,15 @@ class PeopleController(Controller):
     async def archive(self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]) -> PersonOut:
         return services.person_out(await services.archive_person(db, principal, person_id))
 
+    @post(
+        "/{person_id:uuid}/restore",
+        opt={"permission": "person.write"},
+        status_code=200,
+        summary="Restore an archived person",
+    )
+    async def restore(self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]) -> PersonOut:
+        return services.person_out(await services.restore_person(db, principal, person_id))
+
     @get(
         "/{person_id:uuid}/relations",
         opt={"permission": "person.read"},

@@ -510,6 +510,30 @@ async def archive_person(session: AsyncSession, principal: Principal, person_id:
     return person
 
 
+async def restore_person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> Person:
+    """Bring an archived person back; a member's relation reopens at the same organisation."""
+    person = await person_in_scope(session, principal, person_id, "person.write")
+    if person.archived_at is None:
+        return person
+    node = await session.get_one(OrgNode, (person.tenant_id, person.org_node_id))
+    if node.archived_at is not None:
+        raise Conflict(
+            _("The person's organisation is archived; restore it or move the person first."), code="archived"
+        )
+    person.archived_at = None
+    if person.party_status in MEMBER_STATUSES:
+        session.add(
+            PersonRelation(
+                person_id=person.id, org_node_id=node.id, started_on=dt.date.today(), reason="restored"
+            )
+        )
+    await session.flush()
+    await audit.record(
+        session, "person.restore", object_type="person", object_id=person.id, org_node_id=person.org_node_id
+    )
+    return person
+
+
 async def unmask(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> PersonSensitiveOut:
     person = await person_in_scope(session, principal, person_id, "person.unmask")
     await audit.record(

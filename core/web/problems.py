@@ -140,6 +140,8 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
     for item in extra:
         if isinstance(item, dict):
             key = item.get("key")
+            if key == "data":  # Litestar's name for the request body
+                key = "body"
             problems.append(
                 field_problem_from_msgspec(str(item.get("message", "")), str(key) if key else None)
             )

@@ -113,6 +113,14 @@ async def people_archive(w: World) -> Example:
     return Example(f"{API}/{someone}/archive", readback=f"{API}/{someone}")
 
 
+@register("POST", f"{API}/{{person_id:uuid}}/restore")
+async def people_restore(w: World) -> Example:
+    someone = await person(w, w.b1, member=True)
+    archived = await w.call(w.owners["system"], "POST", f"{API}/{someone}/archive")
+    assert archived.status_code == 200, archived.text
+    return Example(f"{API}/{someone}/restore", readback=f"{API}/{someone}")
+
+
 @register("GET", f"{API}/{{person_id:uuid}}/relations")
 async def people_relations(w: World) -> Example:
     someone = await person(w, w.b1, member=True)
