@@ -215,3 +215,21 @@ async def test_empty_body_names_the_body(client, admin, tree):
     assert response.headers["content-type"].startswith("application/problem+json")
     if response.status_code == 422:
         assert [e["field"] for e in response.json()["errors"]] == ["body"]
+
+
+async def test_members_out_of_contact_beyond_the_district_limit_are_flagged(client, admin, tree):
+    today = dt.date.today()
+    recent = member(tree["branch"], 11, last_contact_on=(today - dt.timedelta(days=30)).isoformat())
+    stale = member(
+        tree["branch"], 12, name="李四", last_contact_on=(today - dt.timedelta(days=400)).isoformat()
+    )
+    for body in (recent, stale):
+        assert (await client.post("/api/v1/people", headers=admin.headers, json=body)).status_code == 201
+    flagged = (
+        await client.get("/api/v1/people", headers=admin.headers, params={"lost_contact": "true"})
+    ).json()
+    assert [(p["name"], p["contact_overdue"]) for p in flagged["items"]] == [("李四", True)]
+    others = (
+        await client.get("/api/v1/people", headers=admin.headers, params={"lost_contact": "false"})
+    ).json()
+    assert [(p["name"], p["contact_overdue"]) for p in others["items"]] == [("王建国", False)]

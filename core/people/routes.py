@@ -7,11 +7,12 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from sqlalchemy import and_, not_, or_
 
 from core.auth.scope import node_in_scope, scoped_select
 from core.orgs.models import OrgNode, in_subtree
 from core.people import services
-from core.people.models import Person
+from core.people.models import MEMBER_STATUSES, Person
 from core.people.schemas import (
     AffiliationEnd,
     AffiliationIn,
@@ -74,14 +75,24 @@ class PeopleController(Controller):
             stmt = stmt.where(Person.party_status == party_status)
         if category:
             stmt = stmt.where(Person.category == category)
+        cutoff = await services.contact_cutoff(db, principal.tenant_id)
         if lost_contact is not None:
-            stmt = stmt.where(Person.lost_contact.is_(lost_contact))
+            # Flagged by hand, or a member not contacted within the district's limit.
+            out_of_contact = or_(
+                Person.lost_contact.is_(True),
+                and_(
+                    Person.party_status.in_(MEMBER_STATUSES),
+                    Person.last_contact_on.is_not(None),
+                    Person.last_contact_on < cutoff,
+                ),
+            )
+            stmt = stmt.where(out_of_contact if lost_contact else not_(out_of_contact))
         if not include_archived:
             stmt = stmt.where(Person.archived_at.is_(None))
         rows, total = await paginate(db, stmt.order_by(Person.name, Person.id), page)
         names = await services.node_names(db, {p.org_node_id for p in rows})
         return Page(
-            items=[services.person_out(p, names.get(p.org_node_id)) for p in rows],
+            items=[services.person_out(p, names.get(p.org_node_id), contact_cutoff=cutoff) for p in rows],
             total=total,
             limit=page.limit,
             offset=page.offset,
@@ -104,7 +115,11 @@ class PeopleController(Controller):
     ) -> PersonOut:
         person = await services.person_in_scope(db, principal, person_id, "person.read")
         names = await services.node_names(db, {person.org_node_id})
-        return services.person_out(person, names.get(person.org_node_id))
+        return services.person_out(
+            person,
+            names.get(person.org_node_id),
+            contact_cutoff=await services.contact_cutoff(db, principal.tenant_id),
+        )
 
     @patch("/{person_id:uuid}", opt={"permission": "person.write"}, summary="Change a person's details")
     async def update_person(

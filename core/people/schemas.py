@@ -91,6 +91,7 @@ class PersonOut(Output, kw_only=True):
     address: str | None
     lost_contact: bool
     last_contact_on: dt.date | None
+    contact_overdue: bool = False
     org_node_id: uuid.UUID
     org_node_name: str | None = None
     archived_at: dt.datetime | None

@@ -108,7 +108,29 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def person_out(person: Person, node_name: str | None = None, *, today: dt.date | None = None) -> PersonOut:
+def months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
+
+
+async def contact_cutoff(session: AsyncSession, tenant_id: uuid.UUID) -> dt.date:
+    """Members last contacted before this day count as out of contact (失联), per the district's setting."""
+    from core.tenancy.models import Tenant
+    from core.tenancy.settings import parse_tenant_settings
+
+    tenant = await session.get_one(Tenant, tenant_id)
+    return months_before(dt.date.today(), parse_tenant_settings(tenant.settings).security.lost_contact_months)
+
+
+def person_out(
+    person: Person,
+    node_name: str | None = None,
+    *,
+    today: dt.date | None = None,
+    contact_cutoff: dt.date | None = None,
+) -> PersonOut:
     number = crypto.decrypt(person.tenant_id, person.id_card_encrypted)
     phone = crypto.decrypt(person.tenant_id, person.phone_encrypted) if person.phone_encrypted else None
     return PersonOut(
@@ -128,6 +150,12 @@ def person_out(person: Person, node_name: str | None = None, *, today: dt.date |
         address=person.address,
         lost_contact=person.lost_contact,
         last_contact_on=person.last_contact_on,
+        contact_overdue=bool(
+            contact_cutoff is not None
+            and person.party_status in MEMBER_STATUSES
+            and person.last_contact_on is not None
+            and person.last_contact_on < contact_cutoff
+        ),
         org_node_id=person.org_node_id,
         org_node_name=node_name,
         archived_at=person.archived_at,
