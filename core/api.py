@@ -1,0 +1,109 @@
+"""The public surface of the core: what a plugin (built-in or installed with pip) may import.
+
+Everything else under ``core`` is internal and may change without notice.
+The plugin host (hooks, manifests, jobs, events) extends this module; the
+names here are the tenancy, scope, error, pagination and audit patterns
+every mechanism copies.
+"""
+
+from __future__ import annotations
+
+from core.audit.service import diff as audit_diff
+from core.audit.service import record as audit
+from core.auth.permissions import Permission, register_permission
+from core.auth.scope import (
+    Grant,
+    Principal,
+    load_in_scope,
+    node_in_scope,
+    require,
+    scope_predicate,
+    scoped_select,
+)
+from core.context import current_principal
+from core.db.base import Base, TenantScoped, Timestamped, tenant_fk, tenant_relationship, utcnow
+from core.db.ids import new_id
+from core.db.session import CrossTenantWrite, get_database
+from core.errors import (
+    BadRequest,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    RateLimited,
+    Unauthorized,
+    invalid_field,
+    not_found,
+)
+from core.i18n import _, add_catalog, current_locale, translate
+from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, register_kind
+from core.orgs.models import OrgNode, in_subtree
+from core.people.models import Affiliation, Person
+from core.people.services import AffiliationKind, register_affiliation_kind
+from core.tenancy.context import current_tenant_id, tenant_context
+from core.web.deps import DB, CurrentPrincipal, Paging
+from core.web.schemas import Input, Output, Page, PageParams, paginate
+
+__all__ = [
+    "DB",
+    "Affiliation",
+    "AffiliationKind",
+    "BadRequest",
+    "Base",
+    "Conflict",
+    "CrossTenantWrite",
+    "CurrentPrincipal",
+    "FieldProblem",
+    "Forbidden",
+    "Grant",
+    "Input",
+    "Invalid",
+    "NodeAttrs",
+    "NodeKind",
+    "NotFound",
+    "OrgNode",
+    "Output",
+    "Page",
+    "PageParams",
+    "Paging",
+    "PayloadTooLarge",
+    "Permission",
+    "Person",
+    "Principal",
+    "ProblemError",
+    "RateLimited",
+    "TenantScoped",
+    "Timestamped",
+    "Unauthorized",
+    "_",
+    "add_catalog",
+    "allow_parent",
+    "audit",
+    "audit_diff",
+    "current_locale",
+    "current_principal",
+    "current_tenant_id",
+    "get_database",
+    "get_kind",
+    "in_subtree",
+    "invalid_field",
+    "load_in_scope",
+    "new_id",
+    "node_in_scope",
+    "not_found",
+    "paginate",
+    "register_affiliation_kind",
+    "register_kind",
+    "register_permission",
+    "require",
+    "scope_predicate",
+    "scoped_select",
+    "tenant_context",
+    "tenant_fk",
+    "tenant_relationship",
+    "translate",
+    "utcnow",
+]
