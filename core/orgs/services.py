@@ -343,7 +343,12 @@ def subtree_select(
     include_archived: bool = False,
     q: str | None = None,
 ) -> Select[tuple[OrgNode]]:
-    stmt = scoped_select(OrgNode, principal, "org.read").where(in_subtree(OrgNode.path, root.path))
+    if principal.can_at("org.read", root.path):
+        # Scopes are whole subtrees, so everything under an in-scope root is in scope; a second range
+        # predicate (the scope's, wider) would let the planner scan the scope instead of the subtree.
+        stmt = select(OrgNode).where(in_subtree(OrgNode.path, root.path))
+    else:
+        stmt = scoped_select(OrgNode, principal, "org.read").where(in_subtree(OrgNode.path, root.path))
     if kind:
         stmt = stmt.where(OrgNode.kind == kind)
     if not include_archived:

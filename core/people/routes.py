@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy import and_, not_, or_
+from sqlalchemy import and_, not_, or_, select
 
 from core.auth.scope import node_in_scope, scoped_select
 from core.orgs.models import OrgNode, in_subtree
@@ -55,14 +55,19 @@ class PeopleController(Controller):
         lost_contact: FromQuery[bool | None] = None,
         include_archived: FromQuery[bool] = False,
     ) -> Page[PersonOut]:
-        stmt = scoped_select(Person, principal, "person.read")
-        if node_id is not None:
+        if node_id is None:
+            stmt = scoped_select(Person, principal, "person.read")
+        else:
+            # The node is in scope, so its whole subtree is: one range on the subtree is the only filter.
             node = await node_in_scope(db, principal, node_id, "person.read")
             subtree = OrgNode.__table__.alias("filter_node")
-            stmt = stmt.join(
-                subtree, (subtree.c.tenant_id == Person.tenant_id) & (subtree.c.id == Person.org_node_id)
+            stmt = (
+                select(Person)
+                .join(
+                    subtree, (subtree.c.tenant_id == Person.tenant_id) & (subtree.c.id == Person.org_node_id)
+                )
+                .where(in_subtree(subtree.c.path, node.path))
             )
-            stmt = stmt.where(in_subtree(subtree.c.path, node.path))
         if q:
             stmt = stmt.where(Person.name.contains(q.strip(), autoescape=True))
         if id_card:
