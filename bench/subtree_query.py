@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
+import shutil
 import tempfile
 import time
 import uuid
@@ -139,6 +140,7 @@ async def _measure() -> list[tuple[str, int, float]]:
     await database.dispose()
     set_database(None)
     override_settings(None)
+    shutil.rmtree(var, ignore_errors=True)
     return [(name, count, seconds) for name, (count, seconds) in best.items()]
 
 
