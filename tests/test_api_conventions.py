@@ -41,3 +41,11 @@ def test_tenant_fk_refuses_set_null():
 
     with pytest.raises(ValueError, match="SET NULL"):
         tenant_fk("org_node", nullable=True, ondelete="SET NULL")
+
+
+def test_core_api_exports_resolve():
+    import core.api
+
+    missing = [name for name in core.api.__all__ if not hasattr(core.api, name)]
+    assert not missing
+    assert core.api.tenant_fk is not None and issubclass(core.api.OrgNode, core.api.TenantScoped)
