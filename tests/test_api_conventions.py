@@ -34,6 +34,15 @@ async def test_unknown_route_and_method_are_problems(client, admin):
     assert wrong_method.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_errors_speak_the_request_language(client):
+    zh = await client.get("/api/v1/org/kinds")
+    en = await client.get("/api/v1/org/kinds", headers={"Accept-Language": "en"})
+    assert zh.status_code == en.status_code == 401
+    assert en.json()["detail"] == "Log in to continue."
+    assert zh.json()["detail"] == "请先登录。"
+    assert zh.headers["x-request-id"]
+
+
 def test_tenant_fk_refuses_set_null():
     import pytest
 

@@ -66,10 +66,13 @@ def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError
 
     body = error.to_problem(current_locale(), instance=request.url.path if request is not None else None)
     request_id = current_context().request_id
+    headers = dict(error.headers)
     if request_id:
         body["request_id"] = request_id
+        # Errors raised in middleware are answered outside the middleware that stamps this header.
+        headers["X-Request-ID"] = request_id
     return Response(
-        content=body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers or None
+        content=body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers or None
     )
 
 
