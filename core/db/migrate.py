@@ -52,6 +52,7 @@ def all_locations() -> list[MigrationLocation]:
 def alembic_config(location: MigrationLocation, connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(location.path))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(location.path / "versions"))
     cfg.attributes["location"] = location
     if connection is not None:
