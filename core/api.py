@@ -43,6 +43,8 @@ from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, registe
 from core.orgs.models import OrgNode, in_subtree
 from core.people.models import Affiliation, Person
 from core.people.services import AffiliationKind, register_affiliation_kind
+from core.plugins.host import hookimpl
+from core.plugins.manifest import Manifest, NoConfig, PluginPermission
 from core.tenancy.context import current_tenant_id, tenant_context
 from core.web.deps import DB, CurrentPrincipal, Paging
 from core.web.schemas import Input, Output, Page, PageParams, paginate
@@ -61,6 +63,8 @@ __all__ = [
     "Grant",
     "Input",
     "Invalid",
+    "Manifest",
+    "NoConfig",
     "NodeAttrs",
     "NodeKind",
     "NotFound",
@@ -72,6 +76,7 @@ __all__ = [
     "PayloadTooLarge",
     "Permission",
     "Person",
+    "PluginPermission",
     "Principal",
     "ProblemError",
     "RateLimited",
@@ -88,6 +93,7 @@ __all__ = [
     "current_tenant_id",
     "get_database",
     "get_kind",
+    "hookimpl",
     "in_subtree",
     "invalid_field",
     "load_in_scope",

@@ -443,6 +443,9 @@ def _register_optional_commands() -> None:
         pass
     else:
         main.add_command(org)
+    from core.plugins.cli import plugin
+
+    main.add_command(plugin)
 
 
 _register_optional_commands()

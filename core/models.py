@@ -5,6 +5,7 @@ from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
 from core.orgs.models import OrgNode
 from core.people.models import Affiliation, Person, PersonRelation
+from core.plugins.models import TenantPlugin
 from core.tenancy.models import Tenant
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Role",
     "RoleAssignment",
     "Tenant",
+    "TenantPlugin",
     "User",
     "UserToken",
 ]

@@ -127,7 +127,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
 
 
 # QUANYU_ variables read by tools other than the settings (tests, benchmarks).
-_NON_SETTING_VARIABLES = {"test_database_url", "test_redis_url", "test_backends"}
+_NON_SETTING_VARIABLES = {"test_database_url", "test_redis_url", "test_backends", "trace_hooks"}
 
 
 _override: Settings | None = None

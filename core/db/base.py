@@ -163,8 +163,15 @@ def tenant_relationship(target: str, fk_column: str, **kwargs: Any) -> Any:
     return build
 
 
+# ``__table_args__ = ({"info": {PLATFORM_TABLE: True}},)`` marks a platform table keyed by tenant
+# (no row-level security; core code filters it by tenant explicitly).
+PLATFORM_TABLE = "quanyu_platform_table"
+
+
 def tenant_tables() -> list[str]:
     """Names of every table in the metadata that carries ``tenant_id`` in its key."""
     return sorted(
-        t.name for t in Base.metadata.sorted_tables if "tenant_id" in t.c and t.c.tenant_id.primary_key
+        t.name
+        for t in Base.metadata.sorted_tables
+        if "tenant_id" in t.c and t.c.tenant_id.primary_key and not t.info.get(PLATFORM_TABLE)
     )

@@ -51,7 +51,8 @@ def all_locations() -> list[MigrationLocation]:
 
 def alembic_config(location: MigrationLocation, connection: Connection | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(location.path))
+    # Every location shares the core's env.py and template; a plugin ships only its versions/.
+    cfg.set_main_option("script_location", str(CORE_MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(location.path / "versions"))
     cfg.attributes["location"] = location

@@ -26,6 +26,9 @@ from core.imports.routes import SpreadsheetController
 from core.logging import configure_logging
 from core.orgs.routes import OrgController
 from core.people.routes import PeopleController
+from core.plugins.host import PluginHost, get_host
+from core.plugins.routes import PluginController, plugin_gate
+from core.plugins.state import EnabledCache
 from core.settings import get_settings
 from core.tenancy.routes import DistrictController
 from core.web import health
@@ -68,7 +71,18 @@ def api_handlers() -> list[ControllerRouterHandler]:
         GrantController,
         AuditController,
         DistrictController,
+        PluginController,
     ]
+
+
+def plugin_routers(host: PluginHost) -> list[Router]:
+    """One router per installed plugin under ``/m/<slug>``, tagged with its slug for the gate."""
+    routers = []
+    for slug, handlers in host.call_sync("quanyu_route_handlers"):
+        routers.append(
+            Router(path=f"/m/{slug}", route_handlers=list(handlers), opt={"plugin": slug}, tags=[slug])
+        )
+    return routers
 
 
 def _document_errors(app: Litestar) -> None:
@@ -80,8 +94,15 @@ def _document_errors(app: Litestar) -> None:
             handler.responses = responses
 
 
-def create_app(database: Database | None = None, redis: Any = None, *, debug: bool | None = None) -> Litestar:
+def create_app(
+    database: Database | None = None,
+    redis: Any = None,
+    *,
+    debug: bool | None = None,
+    plugin_host: PluginHost | None = None,
+) -> Litestar:
     settings = get_settings()
+    plugin_host = plugin_host or get_host()
     configure_logging()
     database = database or get_database()
     owns_redis = redis is None and bool(settings.redis_url)
@@ -99,7 +120,12 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
                 await redis.aclose()
 
     # The guard sits on the API router so every API handler, plugins' included, passes it.
-    api = Router(path=API_PREFIX, route_handlers=api_handlers(), guards=[permission_guard])
+    # Plugins' routes are mounted once, for every district; the gate hides them where not enabled.
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[*api_handlers(), *plugin_routers(plugin_host)],
+        guards=[permission_guard, plugin_gate],
+    )
     app = Litestar(
         route_handlers=[
             api,
@@ -149,5 +175,7 @@ def create_app(database: Database | None = None, redis: Any = None, *, debug: bo
     )
     app.state.database = database
     app.state.redis = redis
+    app.state.plugin_host = plugin_host
+    app.state.plugin_cache = EnabledCache(redis)
     _document_errors(app)
     return app

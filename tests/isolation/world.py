@@ -234,6 +234,21 @@ class World:
         self.client.cookies.clear()
         return response
 
+    async def ensure_plugin(self, slug: str, *, enabled: bool) -> None:
+        """Put plugin ``slug`` in the wanted state for tenant A (enabling its requirements too)."""
+        owner = self.owners["system"]
+        current = await self.call(owner, "GET", f"/api/v1/plugins/{slug}")
+        assert current.status_code == 200, current.text
+        if current.json()["enabled"] == enabled:
+            return
+        if enabled:
+            for required in current.json()["requires"]:
+                await self.ensure_plugin(required, enabled=True)
+        response = await self.call(
+            owner, "POST", f"/api/v1/plugins/{slug}/{'enable' if enabled else 'disable'}"
+        )
+        assert response.status_code == 200, response.text
+
     def leaked(self, text: str, ids: set[str]) -> list[str]:
         """The ids of ``ids`` that appear in ``text``."""
         return sorted(i for i in ids if i in text)

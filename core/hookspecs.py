@@ -1,0 +1,156 @@
+"""Every hook a Quanyu plugin may implement.
+
+A plugin implements hooks with ``core.api.hookimpl``. The core calls them
+through ``core.plugins.host.PluginHost.call`` (or ``call_sync``), which
+keeps only plugins enabled for the tenant where a hook is tenant-bound,
+awaits coroutines, and logs and leaves out a plugin that raises, so one
+broken plugin never takes the platform or other plugins down.
+
+Unless a hook says otherwise, every implementation's result is collected
+into a list (pluggy's default); ``None`` results are dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("quanyu")
+
+
+@hookspec
+def quanyu_manifest() -> Any:
+    """Return the plugin's ``Manifest``: slug, number, names, pillar, version, requires, permissions, config.
+
+    Called once when the plugin is registered. Platform-wide (not tenant-bound).
+    """
+
+
+@hookspec
+def quanyu_route_handlers() -> Any:
+    """Return a list of Litestar controllers, routers or handlers for the plugin's API.
+
+    Called once at start-up. They are mounted under ``/api/v1/m/<slug>/``,
+    behind the permission guard and the plugin gate (404 for a tenant that has
+    not enabled the plugin). Platform-wide.
+    """
+
+
+@hookspec
+def quanyu_console_pages() -> Any:
+    """Return the plugin's console pages and navigation entries.
+
+    Called once at start-up; pages are served under ``/t/<tenant>/console/m/<slug>/``
+    and hidden for tenants that have not enabled the plugin. Platform-wide.
+    """
+
+
+@hookspec
+def quanyu_migration_location() -> Any:
+    """Return the ``core.api.MigrationLocation`` of the plugin's Alembic scripts, or None if it has no tables.
+
+    Called by ``quanyu db upgrade`` after the core is migrated; each plugin
+    has its own version table, so uninstalling one never breaks the next upgrade.
+    Platform-wide.
+    """
+
+
+@hookspec
+def quanyu_jobs() -> Any:
+    """Return a mapping of job name → plain (sync or async) function.
+
+    Called once per process; the core makes each function an actor on the
+    configured broker and stamps every message with its tenant. A job of a
+    plugin disabled for its tenant skips itself. Platform-wide.
+    """
+
+
+@hookspec
+def quanyu_schedules() -> Any:
+    """Return a list of ``(job name, cron expression)`` pairs.
+
+    Called by the scheduler at start; each tick is fanned out to every tenant
+    that has the plugin enabled, deduplicated by (plugin, job, tick). Platform-wide.
+    """
+
+
+@hookspec
+def quanyu_plugin_enabled(tenant_id: Any, session: Any) -> Any:
+    """The plugin was just enabled for ``tenant_id`` (also on re-enabling).
+
+    Called inside the enabling transaction with its ``session`` (bound to the
+    tenant): raise to refuse. Only this plugin's implementation is called.
+    """
+
+
+@hookspec
+def quanyu_plugin_disabled(tenant_id: Any, session: Any) -> Any:
+    """The plugin was just disabled for ``tenant_id``; its data is kept.
+
+    Called inside the disabling transaction. Only this plugin's implementation is called.
+    """
+
+
+@hookspec
+def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> Any:
+    """A district was just created (system ``session``, same transaction). Every installed plugin is called."""
+
+
+@hookspec
+def quanyu_event_handlers() -> Any:
+    """Return a mapping of domain event name (e.g. ``"person.moved"``) → handler function.
+
+    Handlers receive ``(tenant_id, payload)`` and run as jobs, through the outbox,
+    only for tenants that have the plugin enabled. Platform-wide.
+    """
+
+
+@hookspec
+async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> Any:
+    """Return a list of ``core.api.Figure`` for the org subtree rooted at ``node``.
+
+    Tenant-bound: called only for plugins enabled for ``tenant_id``; ``session``
+    is the request's session, bound to that tenant.
+    """
+
+
+@hookspec
+async def quanyu_map_features(tenant_id: Any, node: Any, session: Any) -> Any:
+    """Return GeoJSON-like features for the red map (红色地图) of the subtree at ``node``. Tenant-bound."""
+
+
+@hookspec
+async def quanyu_tenant_export(tenant_id: Any, session: Any) -> Any:
+    """Return ``{table name: rows}`` of the plugin's data for one tenant's archive. Tenant-bound."""
+
+
+@hookspec
+async def quanyu_tenant_import(tenant_id: Any, session: Any, tables: Any) -> Any:
+    """Write back the plugin's ``tables`` (as exported) into tenant ``tenant_id``. Tenant-bound."""
+
+
+@hookspec
+def quanyu_org_kinds() -> Any:
+    """Return a list of ``core.api.NodeKind`` to add to the organisation-kind registry. Platform-wide."""
+
+
+@hookspec
+def quanyu_affiliation_kinds() -> Any:
+    """Return a list of ``core.api.AffiliationKind`` to add. Platform-wide."""
+
+
+@hookspec
+async def quanyu_demo_data(tenant_id: Any, session: Any, plan: Any) -> Any:
+    """Fill the plugin's records for the demo district after its tree and people exist.
+
+    ``plan`` is the generated ``DemoPlan``. Called for plugins enabled in the demo district.
+    """
+
+
+@hookspec
+def quanyu_isolation_examples() -> Any:
+    """Return a mapping ``(METHOD, path template) → async example builder`` for the isolation suite.
+
+    Every route a plugin adds must have one, or the suite fails. Platform-wide.
+    """

@@ -1,0 +1,1 @@
+"""The plugin host: discovery, per-tenant enablement, gating and hook calls."""

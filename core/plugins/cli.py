@@ -1,0 +1,131 @@
+"""``quanyu plugin``: list installed plugins; enable or disable one for a district."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+import msgspec
+
+
+@click.group("plugin")
+def plugin() -> None:
+    """Mechanisms (plugins): what is installed, and what each district has enabled."""
+
+
+@plugin.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--tenant", "district", help="Also show whether each is enabled in this district (slug or code)."
+)
+def plugin_list(as_json: bool, district: str | None) -> None:
+    """List installed plugins (and the ones that failed to load)."""
+    from core.cli import run_async
+
+    run_async(_list)(as_json, district)
+
+
+async def _list(as_json: bool, district: str | None) -> None:
+    from core.plugins import state
+    from core.plugins.host import get_host
+    from core.plugins.manifest import PILLARS
+
+    host = get_host()
+    enabled: dict[str, bool] = {}
+    if district:
+        tenant_id = await _tenant_id(district)
+        from core.db.session import get_database
+
+        async with get_database().transaction(tenant_id) as session:
+            enabled = {s.slug: s.enabled for s in await state.statuses(session, host, tenant_id)}
+    rows: list[dict[str, Any]] = []
+    for m in host.manifests():
+        row: dict[str, Any] = {
+            "slug": m.slug,
+            "number": m.number,
+            "name_zh": m.name_zh,
+            "name_en": m.name_en,
+            "pillar": m.pillar,
+            "version": m.version,
+            "requires": dict(m.requires),
+            "core_api": m.core_api,
+            "source": host.plugins[m.slug].source,
+        }
+        if district:
+            row["enabled"] = enabled.get(m.slug, False)
+        rows.append(row)
+    broken = [msgspec.structs.asdict(b) if hasattr(b, "__struct_fields__") else vars(b) for b in host.broken]
+    if as_json:
+        click.echo(json.dumps({"plugins": rows, "failed": broken}, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no plugins installed")
+    for r in rows:
+        number = f"{r['number']:>2}" if r["number"] else " -"
+        state_text = ("  enabled" if r["enabled"] else "  disabled") if district else ""
+        requires = (
+            f"  requires {', '.join(f'{k} {v}' for k, v in r['requires'].items())}" if r["requires"] else ""
+        )
+        click.echo(
+            f"{number} {r['slug']:<20} {r['version']:<8} {PILLARS[r['pillar']][1]:<24} "
+            f"{r['name_zh']} / {r['name_en']}{state_text}{requires}"
+        )
+    for b in broken:
+        click.echo(f"FAILED {b['name']}: {b['error']}", err=True)
+
+
+async def _tenant_id(district: str) -> Any:
+    from core.cli import _find, _require_schema
+    from core.db.session import get_database
+
+    await _require_schema()
+    async with get_database().system_transaction() as session:
+        return (await _find(session, district)).id
+
+
+def _change(action: str) -> Any:
+    @plugin.command(action)
+    @click.argument("slug")
+    @click.option("--tenant", "district", required=True, help="District slug or code.")
+    def command(slug: str, district: str) -> None:
+        from core.cli import run_async
+
+        run_async(_apply)(action, slug, district)
+
+    command.__doc__ = f"{action.capitalize()} a plugin for one district."
+    return command
+
+
+async def _apply(action: str, slug: str, district: str) -> None:
+    from core.cli import fail
+    from core.db.session import get_database
+    from core.errors import ProblemError
+    from core.plugins import state
+    from core.plugins.host import get_host
+
+    host = get_host()
+    tenant_id = await _tenant_id(district)
+    change = state.enable if action == "enable" else state.disable
+    try:
+        async with get_database().transaction(tenant_id) as session:
+            await change(session, host, tenant_id, slug)
+    except ProblemError as exc:
+        raise fail(exc.cli_message()) from None
+    await state.EnabledCache(await _redis()).invalidate(tenant_id)
+    click.echo(f"{slug} is now {action}d for {district}")
+
+
+async def _redis() -> Any:
+    from core.settings import get_settings
+
+    url = get_settings().redis_url
+    if not url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)
+
+
+enable = _change("enable")
+disable = _change("disable")

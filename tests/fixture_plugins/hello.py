@@ -1,0 +1,74 @@
+"""A minimal plugin: a greeting per district, shown for an organisation in the caller's scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import FromPath
+
+from core.api import DB, CurrentPrincipal, Manifest, Output, hookimpl, node_in_scope
+from core.plugins.state import config_of
+
+
+class HelloConfig(msgspec.Struct, forbid_unknown_fields=True):
+    greeting: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] = "你好"
+    repeat: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+
+
+class GreetingOut(Output):
+    node_id: uuid.UUID
+    text: str
+
+
+class HelloController(Controller):
+    path = "/"
+
+    @get("/nodes/{node_id:uuid}/greeting", opt={"permission": "org.read"})
+    async def greeting(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        principal: CurrentPrincipal,
+        node_id: FromPath[uuid.UUID],
+    ) -> GreetingOut:
+        from sqlalchemy import select
+
+        from core.plugins.models import TenantPlugin
+
+        node = await node_in_scope(db, principal, node_id, "org.read")
+        manifest = request.app.state.plugin_host.manifest("hello")
+        row = (
+            await db.scalars(
+                select(TenantPlugin).where(
+                    TenantPlugin.tenant_id == principal.tenant_id, TenantPlugin.slug == "hello"
+                )
+            )
+        ).first()
+        config = config_of(manifest, row)
+        return GreetingOut(node_id=node.id, text=f"{config.greeting * config.repeat}，{node.name}")
+
+
+@hookimpl
+def quanyu_manifest() -> Manifest:
+    return Manifest(
+        slug="hello", name_zh="问候", name_en="Hello", version="1.2.0", pillar="other", config=HelloConfig
+    )
+
+
+@hookimpl
+def quanyu_route_handlers() -> list[Any]:
+    return [HelloController]
+
+
+@hookimpl
+def quanyu_isolation_examples() -> dict[tuple[str, str], Any]:
+    from tests.isolation.registry import Example
+
+    async def greeting(world: Any) -> Any:
+        await world.ensure_plugin("hello", enabled=True)
+        return Example(f"/api/v1/m/hello/nodes/{world.b1}/greeting", owner_sees=(str(world.b1),))
+
+    return {("GET", "/api/v1/m/hello/nodes/{node_id:uuid}/greeting"): greeting}
