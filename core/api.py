@@ -23,6 +23,8 @@ from core.auth.scope import (
 from core.context import current_principal
 from core.db.base import Base, TenantScoped, Timestamped, tenant_fk, tenant_relationship, utcnow
 from core.db.ids import new_id
+from core.db.migrate import MigrationLocation
+from core.db.rls import disable_tenant_rls, enable_tenant_rls
 from core.db.session import CrossTenantWrite, get_database
 from core.errors import (
     BadRequest,
@@ -64,6 +66,7 @@ __all__ = [
     "Input",
     "Invalid",
     "Manifest",
+    "MigrationLocation",
     "NoConfig",
     "NodeAttrs",
     "NodeKind",
@@ -91,6 +94,8 @@ __all__ = [
     "current_locale",
     "current_principal",
     "current_tenant_id",
+    "disable_tenant_rls",
+    "enable_tenant_rls",
     "get_database",
     "get_kind",
     "hookimpl",

@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get
 from litestar.params import FromPath
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from core.api import DB, CurrentPrincipal, Manifest, Output, hookimpl, node_in_scope
+from core.api import (
+    DB,
+    Base,
+    CurrentPrincipal,
+    Manifest,
+    MigrationLocation,
+    Output,
+    TenantScoped,
+    Timestamped,
+    hookimpl,
+    node_in_scope,
+    tenant_fk,
+)
 from core.plugins.state import config_of
 
 
 class HelloConfig(msgspec.Struct, forbid_unknown_fields=True):
     greeting: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] = "你好"
     repeat: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+
+
+class HelloNote(TenantScoped, Timestamped, Base):
+    """A note left for an organisation (exists to give the plugin a migrated, tenant-scoped table)."""
+
+    __tablename__ = "hello_note"
+
+    org_node_id: Mapped[uuid.UUID] = tenant_fk("org_node")
+    text: Mapped[str] = mapped_column(String(200))
 
 
 class GreetingOut(Output):
@@ -55,6 +79,13 @@ class HelloController(Controller):
 def quanyu_manifest() -> Manifest:
     return Manifest(
         slug="hello", name_zh="问候", name_en="Hello", version="1.2.0", pillar="other", config=HelloConfig
+    )
+
+
+@hookimpl
+def quanyu_migration_location() -> MigrationLocation:
+    return MigrationLocation(
+        "hello", Path(__file__).resolve().parent / "hello_migrations", frozenset({"hello_note"})
     )
 
 
