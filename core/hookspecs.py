@@ -108,7 +108,7 @@ def quanyu_event_handlers() -> Any:
 
 @hookspec
 async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> Any:
-    """Return a list of ``core.api.Figure`` for the org subtree rooted at ``node``.
+    """Return a list of figures (name in Chinese and English, value, unit) for the subtree at ``node``.
 
     Tenant-bound: called only for plugins enabled for ``tenant_id``; ``session``
     is the request's session, bound to that tenant.
