@@ -21,6 +21,7 @@ from core.auth.scope import (
     scoped_select,
 )
 from core.context import current_principal
+from core.dashboard.figures import Figure
 from core.db.base import Base, TenantScoped, Timestamped, tenant_fk, tenant_relationship, utcnow
 from core.db.ids import new_id
 from core.db.migrate import MigrationLocation
@@ -61,6 +62,7 @@ __all__ = [
     "CrossTenantWrite",
     "CurrentPrincipal",
     "FieldProblem",
+    "Figure",
     "Forbidden",
     "Grant",
     "Input",

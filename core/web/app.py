@@ -21,6 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
+from core.dashboard.routes import DashboardController
 from core.db.session import Database, get_database
 from core.imports.routes import SpreadsheetController
 from core.logging import configure_logging
@@ -72,6 +73,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         AuditController,
         DistrictController,
         PluginController,
+        DashboardController,
     ]
 
 

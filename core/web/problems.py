@@ -76,6 +76,7 @@ def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError
     )
 
 
+_MISSING_PARAMETER = re.compile(r"Missing required (?:\w+ )?parameter '(?P<name>[^']+)'")
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _FIELD = re.compile(r"`(?P<name>[^`]+)`")
 
@@ -149,7 +150,11 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
                 field_problem_from_msgspec(str(item.get("message", "")), str(key) if key else None)
             )
     if not problems:
-        problems.append(field_problem_from_msgspec(detail))
+        missing = _MISSING_PARAMETER.search(detail)
+        if missing:
+            problems.append(FieldProblem(missing.group("name"), "missing", _("This field is required.")))
+        else:
+            problems.append(field_problem_from_msgspec(detail))
     return problem_response(request, Invalid(_("The input is not valid."), errors=problems))
 
 

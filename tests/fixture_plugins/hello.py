@@ -16,6 +16,7 @@ from core.api import (
     DB,
     Base,
     CurrentPrincipal,
+    Figure,
     Manifest,
     MigrationLocation,
     Output,
@@ -92,6 +93,21 @@ def quanyu_migration_location() -> MigrationLocation:
 @hookimpl
 def quanyu_route_handlers() -> list[Any]:
     return [HelloController]
+
+
+@hookimpl
+async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> list[Figure]:
+    from sqlalchemy import func, select
+
+    from core.api import OrgNode, in_subtree
+
+    notes = await session.scalar(
+        select(func.count())
+        .select_from(HelloNote)
+        .join(OrgNode, (OrgNode.tenant_id == HelloNote.tenant_id) & (OrgNode.id == HelloNote.org_node_id))
+        .where(in_subtree(OrgNode.path, node.path))
+    )
+    return [Figure(key="notes", name_zh="留言", name_en="Notes", value=int(notes or 0), unit_zh="条")]
 
 
 @hookimpl

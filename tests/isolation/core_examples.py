@@ -262,3 +262,8 @@ async def district_settings(w: World) -> Example:
     settings = current.json()["settings"]
     settings["security"]["lost_contact_months"] = 7 + (months - 6) % 50  # always a different value
     return Example(f"{API}/district/settings", json=settings, kind="local_write", readback=f"{API}/district")
+
+
+@register("GET", "/api/v1/dashboard")
+async def dashboard(w: World) -> Example:
+    return Example("/api/v1/dashboard", params={"node": str(w.b1)}, owner_sees=(str(w.b1),))

@@ -1,0 +1,1 @@
+"""The district dashboard: figures of the core and of every enabled plugin for an org subtree."""
