@@ -443,9 +443,11 @@ def _register_optional_commands() -> None:
         pass
     else:
         main.add_command(org)
+    from core.jobs.cli import worker
     from core.plugins.cli import plugin
 
     main.add_command(plugin)
+    main.add_command(worker)
 
 
 _register_optional_commands()

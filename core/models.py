@@ -3,6 +3,7 @@
 from core.audit.models import AuditRecord
 from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
+from core.jobs.models import OutboxEntry
 from core.orgs.models import OrgNode
 from core.people.models import Affiliation, Person, PersonRelation
 from core.plugins.models import TenantPlugin
@@ -14,6 +15,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "OrgNode",
+    "OutboxEntry",
     "Person",
     "PersonRelation",
     "Role",

@@ -60,6 +60,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cookie_secure: Annotated[bool, Meta(description="Send session cookies only over HTTPS.")] = False
     argon2_time_cost: Annotated[int, Meta(ge=1, description="Argon2id iterations.")] = 3
     argon2_memory_kib: Annotated[int, Meta(ge=8, description="Argon2id memory in KiB.")] = 65536
+    embedded_worker: Annotated[
+        bool,
+        Meta(
+            description="Run jobs inside each API process. Set false when `quanyu worker` processes run them."
+        ),
+    ] = True
     log_json: Annotated[bool, Meta(description="Write logs as JSON lines.")] = False
     log_level: Annotated[str, Meta(description="Log level.")] = "INFO"
     debug: Annotated[bool, Meta(description="Litestar debug mode (never in production).")] = False

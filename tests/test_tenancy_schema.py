@@ -38,7 +38,7 @@ from core.orgs.models import OrgNode, segment
 
 # Platform tables that carry a tenant_id without being tenant-scoped (DESIGN.md §2: reached only
 # through core code that filters them explicitly).
-PLATFORM_TABLES_WITH_TENANT_ID = {"auth_session", "tenant_plugin"}
+PLATFORM_TABLES_WITH_TENANT_ID = {"auth_session", "outbox", "tenant_plugin"}
 # Tables the core must declare as tenant-scoped: proves the checker saw them.
 CORE_TENANT_TABLES = {
     "affiliation",

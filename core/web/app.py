@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from core.auth.routes import AuthController, GrantController, RoleController, Us
 from core.dashboard.routes import DashboardController
 from core.db.session import Database, get_database
 from core.imports.routes import SpreadsheetController
+from core.jobs.worker import work
 from core.logging import configure_logging
 from core.orgs.routes import OrgController
 from core.people.routes import PeopleController
@@ -115,9 +117,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(work(database, plugin_host, stop=stop), name="quanyu-embedded-worker")
+            if settings.embedded_worker
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             if owns_redis:
                 await redis.aclose()
 

@@ -95,6 +95,16 @@ def quanyu_route_handlers() -> list[Any]:
     return [HelloController]
 
 
+async def leave_note(ctx: Any) -> None:
+    """Job: leave a note on the organisation named in the payload (in the job's own transaction)."""
+    ctx.session.add(HelloNote(org_node_id=uuid.UUID(ctx.payload["org_node_id"]), text=ctx.payload["text"]))
+
+
+@hookimpl
+def quanyu_jobs() -> dict[str, Any]:
+    return {"leave_note": leave_note}
+
+
 @hookimpl
 async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> list[Figure]:
     from sqlalchemy import func, select

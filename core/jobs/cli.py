@@ -1,0 +1,35 @@
+"""``quanyu worker``: run jobs from the outbox in this process."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
+@click.option("--poll", default=2.0, show_default=True, type=float, help="Seconds between polls when idle.")
+def worker(once: bool, poll: float) -> None:
+    """Run due jobs with their tenant (at least once each; failures retried with back-off)."""
+    from core.cli import run_async
+
+    run_async(_worker)(once, poll)
+
+
+async def _worker(once: bool, poll: float) -> None:
+    from core.cli import _require_schema
+    from core.db.session import get_database
+    from core.jobs.service import run_due
+    from core.jobs.worker import work
+    from core.logging import configure_logging
+    from core.plugins.host import get_host
+
+    configure_logging()
+    await _require_schema()
+    if once:
+        total = 0
+        while ran := await run_due(get_database(), get_host()):
+            total += ran
+        click.echo(f"ran {total} job(s)")
+        return
+    click.echo("worker running; stop with Ctrl-C")
+    await work(get_database(), get_host(), poll_seconds=poll)

@@ -1,0 +1,178 @@
+"""Enqueue jobs in the caller's transaction; run them with their tenant, once each, retried on failure.
+
+A job is a plain function (sync or async) taking a ``JobContext``: core jobs
+are registered with ``register_job``; a plugin hands its functions over with
+the ``quanyu_jobs`` hook and they are named ``<slug>.<name>``. The job's
+session is bound to its tenant and the outbox row is marked done in that
+same transaction, so an effect and its "done" commit together: a job runs
+at least once and its effect lands once when the job is written against
+``ctx.job_id`` (idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.base import utcnow
+from core.db.session import Database
+from core.jobs.models import JOB_DONE, JOB_FAILED, JOB_PENDING, JOB_RUNNING, OutboxEntry
+from core.tenancy.context import tenant_context
+
+log = logging.getLogger("quanyu.jobs")
+LEASE = dt.timedelta(minutes=5)
+RETRY_BASE_SECONDS = 10
+
+
+@dataclass
+class JobContext:
+    """What a job receives: its id (for idempotency), tenant, payload and tenant-bound session."""
+
+    job_id: uuid.UUID
+    name: str
+    tenant_id: uuid.UUID | None
+    payload: dict[str, Any]
+    session: AsyncSession
+    attempt: int
+
+
+JobFunction = Callable[[JobContext], Any | Awaitable[Any]]
+_core_jobs: dict[str, JobFunction] = {}
+
+
+def register_job(name: str, function: JobFunction) -> None:
+    """Register a core job (plugins use the ``quanyu_jobs`` hook instead)."""
+    _core_jobs[name] = function
+
+
+def job_functions(host: Any) -> dict[str, tuple[str | None, JobFunction]]:
+    """Every known job name → (plugin slug or None for the core, function)."""
+    found: dict[str, tuple[str | None, JobFunction]] = {name: (None, fn) for name, fn in _core_jobs.items()}
+    for slug, jobs in host.call_sync("quanyu_jobs"):
+        for name, function in dict(jobs).items():
+            found[f"{slug}.{name}"] = (slug, function)
+    return found
+
+
+async def enqueue(
+    session: AsyncSession,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    delay: dt.timedelta | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 5,
+) -> OutboxEntry:
+    """Write a job into the caller's transaction: it exists only if that transaction commits.
+
+    ``tenant_id`` defaults to the session's tenant.
+    """
+    entry = OutboxEntry(
+        tenant_id=tenant_id if tenant_id is not None else session.info.get("tenant_id"),
+        name=name,
+        payload=payload or {},
+        available_at=utcnow() + (delay or dt.timedelta()),
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def claim(database: Database, limit: int = 20) -> list[OutboxEntry]:
+    """Take up to ``limit`` due jobs (pending, or running with an expired lease) for this worker."""
+    now = utcnow()
+    due = or_(
+        (OutboxEntry.status == JOB_PENDING) & (OutboxEntry.available_at <= now),
+        (OutboxEntry.status == JOB_RUNNING) & (OutboxEntry.lease_until < now),
+    )
+    async with database.system_transaction() as session:
+        stmt = select(OutboxEntry).where(due).order_by(OutboxEntry.available_at, OutboxEntry.id).limit(limit)
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        entries = list(await session.scalars(stmt))
+        for entry in entries:
+            entry.status = JOB_RUNNING
+            entry.lease_until = now + LEASE
+            entry.attempts += 1
+    return entries
+
+
+async def _enabled(session: AsyncSession, tenant_id: uuid.UUID, slug: str) -> bool:
+    from core.plugins.models import TenantPlugin
+
+    row = (
+        await session.scalars(
+            select(TenantPlugin.enabled).where(TenantPlugin.tenant_id == tenant_id, TenantPlugin.slug == slug)
+        )
+    ).first()
+    return bool(row)
+
+
+async def run_one(
+    database: Database, entry: OutboxEntry, functions: dict[str, tuple[str | None, JobFunction]]
+) -> str:
+    """Run one claimed job; returns its new status."""
+    known = functions.get(entry.name)
+    if known is None:
+        return await _fail(database, entry, f"no job named {entry.name!r} is registered", final=True)
+    slug, function = known
+    try:
+        with tenant_context(entry.tenant_id):
+            async with database.transaction(entry.tenant_id) as session:
+                if (
+                    slug is not None
+                    and entry.tenant_id is not None
+                    and not await _enabled(session, entry.tenant_id, slug)
+                ):
+                    outcome = "skipped: plugin disabled for the tenant"
+                else:
+                    ctx = JobContext(
+                        entry.id, entry.name, entry.tenant_id, dict(entry.payload), session, entry.attempts
+                    )
+                    result = function(ctx)
+                    if inspect.isawaitable(result):
+                        await result
+                    outcome = None
+                await session.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.id == entry.id)
+                    .values(status=JOB_DONE, done_at=utcnow(), lease_until=None, last_error=outcome)
+                )
+    except Exception as exc:
+        log.exception("job %s (%s) failed on attempt %d", entry.name, entry.id, entry.attempts)
+        return await _fail(
+            database, entry, f"{type(exc).__name__}: {exc}", final=entry.attempts >= entry.max_attempts
+        )
+    return JOB_DONE
+
+
+async def _fail(database: Database, entry: OutboxEntry, error: str, *, final: bool) -> str:
+    status = JOB_FAILED if final else JOB_PENDING
+    retry_at = utcnow() + dt.timedelta(seconds=RETRY_BASE_SECONDS * 2 ** max(0, entry.attempts - 1))
+    async with database.system_transaction() as session:
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == entry.id)
+            .values(status=status, last_error=error[:2000], lease_until=None, available_at=retry_at)
+        )
+    return status
+
+
+async def run_due(database: Database, host: Any, limit: int = 20) -> int:
+    """Claim and run the jobs that are due; returns how many ran (the embedded worker's step)."""
+    functions = job_functions(host)
+    entries = await claim(database, limit)
+    for entry in entries:
+        await run_one(database, entry, functions)
+    return len(entries)

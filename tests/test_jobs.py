@@ -1,0 +1,131 @@
+"""Jobs through the outbox: run once with their tenant, never for a rolled-back change, retried, skipped
+for a plugin the district disabled, and picked up again when a worker dies mid-run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.jobs.models import OutboxEntry
+from core.jobs.service import claim, enqueue, register_job, run_due
+from core.tenancy.context import current_tenant_id
+
+SEEN: list[tuple[object, object, dict]] = []
+
+
+def record(ctx):
+    SEEN.append((ctx.tenant_id, current_tenant_id(), ctx.payload))
+
+
+def explode(ctx):
+    raise RuntimeError("boom")
+
+
+register_job("test.record", record)
+register_job("test.explode", explode)
+
+
+@pytest.fixture(autouse=True)
+async def drained(database, plugin_host):
+    """Start every test with no due jobs left by another test, and an empty record."""
+    await run_due(database, plugin_host, limit=1000)
+    SEEN.clear()
+
+
+async def entry(database, entry_id):
+    async with database.system_transaction() as session:
+        return await session.get(OutboxEntry, entry_id)
+
+
+async def test_a_job_runs_once_with_its_tenant(database, make_tenant, plugin_host):
+    tenant = await make_tenant()
+    async with database.transaction(tenant.id) as session:
+        job = await enqueue(session, "test.record", {"n": 1})
+    assert await run_due(database, plugin_host) == 1
+    assert [(tenant.id, tenant.id, {"n": 1})] == SEEN
+    assert (await entry(database, job.id)).status == "done"
+    assert await run_due(database, plugin_host) == 0
+    assert len(SEEN) == 1
+
+
+async def test_a_job_of_a_rolled_back_change_never_runs(database, make_tenant, plugin_host):
+    tenant = await make_tenant()
+    with pytest.raises(RuntimeError):
+        async with database.transaction(tenant.id) as session:
+            await enqueue(session, "test.record", {"n": 2})
+            raise RuntimeError("the change fails")
+    assert await run_due(database, plugin_host) == 0
+    assert SEEN == []
+
+
+async def test_a_failing_job_is_retried_later_then_marked_failed(database, make_tenant, plugin_host):
+    tenant = await make_tenant()
+    async with database.transaction(tenant.id) as session:
+        job = await enqueue(session, "test.explode", max_attempts=2)
+    await run_due(database, plugin_host)
+    first = await entry(database, job.id)
+    assert (first.status, first.attempts) == ("pending", 1)
+    assert "boom" in first.last_error and first.available_at > dt.datetime.now(dt.UTC)
+    async with database.system_transaction() as session:
+        await session.execute(
+            update(OutboxEntry).where(OutboxEntry.id == job.id).values(available_at=func.now())
+        )
+    await run_due(database, plugin_host)
+    assert (await entry(database, job.id)).status == "failed"
+
+
+async def test_unknown_jobs_fail_without_retry(database, make_tenant, plugin_host):
+    tenant = await make_tenant()
+    async with database.transaction(tenant.id) as session:
+        job = await enqueue(session, "nobody.knows")
+    await run_due(database, plugin_host)
+    failed = await entry(database, job.id)
+    assert failed.status == "failed" and "nobody.knows" in failed.last_error
+
+
+async def notes_at(database, tenant, node_id):
+    from tests.fixture_plugins.hello import HelloNote
+
+    async with database.transaction(tenant.id) as session:
+        return await session.scalar(
+            select(func.count()).select_from(HelloNote).where(HelloNote.org_node_id == node_id)
+        )
+
+
+async def test_a_plugin_job_runs_only_where_the_plugin_is_enabled(client, admin, database, plugin_host):
+    payload = {"org_node_id": str(admin.tenant.root_id), "text": "来自任务"}
+    async with database.transaction(admin.tenant.id) as session:
+        await enqueue(session, "hello.leave_note", payload)
+    await run_due(database, plugin_host)
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 0, "disabled: the job skips itself"
+
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        await enqueue(session, "hello.leave_note", payload)
+    await run_due(database, plugin_host)
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1
+
+
+async def test_a_job_whose_worker_died_is_run_again_and_its_effect_lands_once(
+    client, admin, database, plugin_host
+):
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        job = await enqueue(
+            session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": "一次"}
+        )
+    claimed = await claim(database)
+    assert [e.id for e in claimed] == [job.id]  # ...and this worker dies before running it
+    assert await run_due(database, plugin_host) == 0, "the lease still holds"
+    async with database.system_transaction() as session:
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == job.id)
+            .values(lease_until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+        )
+    assert await run_due(database, plugin_host) == 1
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1
+    done = await entry(database, job.id)
+    assert (done.status, done.attempts) == ("done", 2)
