@@ -101,8 +101,9 @@ def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> Any:
 def quanyu_event_handlers() -> Any:
     """Return a mapping of domain event name (e.g. ``"person.moved"``) → handler function.
 
-    Handlers receive ``(tenant_id, payload)`` and run as jobs, through the outbox,
-    only for tenants that have the plugin enabled. Platform-wide.
+    A handler is a job function: it receives a ``JobContext`` (``payload`` holds the
+    event's fields and ``"event"``) and runs through the outbox after the change
+    commits, only for tenants that have the plugin enabled. Platform-wide.
     """
 
 

@@ -4,6 +4,7 @@ for a plugin the district disabled, and picked up again when a worker dies mid-r
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from sqlalchemy import func, select, update
@@ -129,3 +130,19 @@ async def test_a_job_whose_worker_died_is_run_again_and_its_effect_lands_once(
     assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1
     done = await entry(database, job.id)
     assert (done.status, done.attempts) == ("done", 2)
+
+
+async def test_domain_events_reach_subscribing_plugins_after_commit(client, admin, database, plugin_host):
+    body = {"parent_id": str(admin.tenant.root_id), "kind": "street", "name": "金山街道"}
+    quiet = (await client.post("/api/v1/org/nodes", headers=admin.headers, json=body)).json()
+    await run_due(database, plugin_host)
+    assert await notes_at(database, admin.tenant, uuid.UUID(quiet["id"])) == 0, "hello is not enabled here"
+
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    greeted = (
+        await client.post("/api/v1/org/nodes", headers=admin.headers, json={**body, "name": "蒋乔街道"})
+    ).json()
+    refused = await client.post("/api/v1/org/nodes", headers=admin.headers, json={**body, "kind": "nonsense"})
+    assert refused.status_code == 422
+    await run_due(database, plugin_host)
+    assert await notes_at(database, admin.tenant, uuid.UUID(greeted["id"])) == 1

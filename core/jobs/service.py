@@ -59,6 +59,8 @@ def job_functions(host: Any) -> dict[str, tuple[str | None, JobFunction]]:
     for slug, jobs in host.call_sync("quanyu_jobs"):
         for name, function in dict(jobs).items():
             found[f"{slug}.{name}"] = (slug, function)
+    for name, (slug, handler) in event_handlers(host).items():
+        found[name] = (slug, handler)
     return found
 
 
@@ -176,3 +178,35 @@ async def run_due(database: Database, host: Any, limit: int = 20) -> int:
     for entry in entries:
         await run_one(database, entry, functions)
     return len(entries)
+
+
+EVENT_JOB_PREFIX = "event"
+
+
+def event_job_name(slug: str, event: str) -> str:
+    return f"{slug}.{EVENT_JOB_PREFIX}.{event}"
+
+
+def event_handlers(host: Any) -> dict[str, tuple[str, JobFunction]]:
+    """Job name → (plugin, handler) for every plugin's domain-event subscriptions."""
+    found: dict[str, tuple[str, JobFunction]] = {}
+    for slug, handlers in host.call_sync("quanyu_event_handlers"):
+        for event, handler in dict(handlers).items():
+            found[event_job_name(slug, event)] = (slug, handler)
+    return found
+
+
+async def publish(session: AsyncSession, event: str, payload: dict[str, Any], *, host: Any = None) -> int:
+    """Publish a domain event (``org.created``, ``person.moved`` ...) in the caller's transaction.
+
+    Each subscribing plugin gets one outbox job, run like any job (after commit,
+    with the tenant, skipped where the plugin is disabled). Returns how many.
+    """
+    if host is None:
+        from core.plugins.host import get_host
+
+        host = get_host()
+    subscribers = [name for name in event_handlers(host) if name.endswith(f".{EVENT_JOB_PREFIX}.{event}")]
+    for name in subscribers:
+        await enqueue(session, name, {"event": event, **payload})
+    return len(subscribers)

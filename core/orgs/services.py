@@ -15,6 +15,7 @@ from core.audit import service as audit
 from core.auth.scope import Principal, node_in_scope, scoped_select
 from core.errors import Conflict, FieldProblem, Invalid, invalid_field
 from core.i18n import _, current_locale, translate
+from core.jobs.service import publish
 from core.orgs import kinds
 from core.orgs.models import OrgNode, in_subtree, path_ids, segment
 from core.orgs.schemas import KindOut, NodeCreate, NodeMove, NodeOut, NodeUpdate, NodeWarning
@@ -191,6 +192,7 @@ async def create_node(session: AsyncSession, principal: Principal, data: NodeCre
         org_node_id=node.id,
         changes=audit.diff({}, snapshot(node)),
     )
+    await publish(session, "org.created", {"org_node_id": str(node.id), "kind": node.kind})
     return node
 
 
@@ -297,6 +299,9 @@ async def move_node(
         object_id=node.id,
         org_node_id=node.id,
         changes={"parent_id": [str(old_parent), str(new_parent.id)]},
+    )
+    await publish(
+        session, "org.moved", {"org_node_id": str(node.id), "from": str(old_parent), "to": str(new_parent.id)}
     )
     return node
 

@@ -21,6 +21,7 @@ from core.audit import service as audit
 from core.auth.scope import Principal, load_in_scope, node_in_scope
 from core.errors import Conflict, FieldProblem, Invalid, ProblemError, invalid_field
 from core.i18n import _, current_locale
+from core.jobs.service import publish
 from core.orgs import kinds
 from core.orgs.models import OrgNode
 from core.people.models import MEMBER_STATUSES, Affiliation, Person, PersonRelation
@@ -518,6 +519,9 @@ async def move_person(
         org_node_id=target.id,
         changes={"org_node_id": [str(old_node), str(target.id)]},
         detail=data.reason,
+    )
+    await publish(
+        session, "person.moved", {"person_id": str(person.id), "from": str(old_node), "to": str(target.id)}
     )
     return person
 

@@ -100,6 +100,16 @@ async def leave_note(ctx: Any) -> None:
     ctx.session.add(HelloNote(org_node_id=uuid.UUID(ctx.payload["org_node_id"]), text=ctx.payload["text"]))
 
 
+async def welcome_new_organisation(ctx: Any) -> None:
+    """Event handler: greet every organisation created in the district."""
+    ctx.session.add(HelloNote(org_node_id=uuid.UUID(ctx.payload["org_node_id"]), text="欢迎"))
+
+
+@hookimpl
+def quanyu_event_handlers() -> dict[str, Any]:
+    return {"org.created": welcome_new_organisation}
+
+
 @hookimpl
 def quanyu_jobs() -> dict[str, Any]:
     return {"leave_note": leave_note}
