@@ -443,11 +443,12 @@ def _register_optional_commands() -> None:
         pass
     else:
         main.add_command(org)
-    from core.jobs.cli import worker
+    from core.jobs.cli import scheduler, worker
     from core.plugins.cli import plugin
 
     main.add_command(plugin)
     main.add_command(worker)
+    main.add_command(scheduler)
 
 
 _register_optional_commands()

@@ -146,3 +146,23 @@ async def test_domain_events_reach_subscribing_plugins_after_commit(client, admi
     assert refused.status_code == 422
     await run_due(database, plugin_host)
     assert await notes_at(database, admin.tenant, uuid.UUID(greeted["id"])) == 1
+
+
+async def test_a_schedule_tick_reaches_each_enabled_district_once(
+    client, admin, make_tenant, database, plugin_host
+):
+    from core.jobs.scheduler import fan_out, schedules
+
+    found = {s.job_name: s for s in schedules(plugin_host)}
+    assert set(found) == {"hello.morning_greeting"}, "an unknown job and a bad cron are left out"
+    other = await make_tenant()  # hello stays disabled there
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    tick = dt.datetime(2026, 11, 27, 0, 0, 12, tzinfo=dt.UTC)
+    created = await fan_out(database, found["hello.morning_greeting"], tick)
+    assert created >= 1
+    assert await fan_out(database, found["hello.morning_greeting"], tick) == 0, (
+        "a second scheduler adds nothing"
+    )
+    await run_due(database, plugin_host, limit=1000)
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1
+    assert await notes_at(database, other, other.root_id) == 0

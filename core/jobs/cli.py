@@ -33,3 +33,33 @@ async def _worker(once: bool, poll: float) -> None:
         return
     click.echo("worker running; stop with Ctrl-C")
     await work(get_database(), get_host(), poll_seconds=poll)
+
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """Fan out every plugin's cron schedules to the districts that enabled it (run one; a second is harmless)."""
+    from core.cli import run_async
+
+    run_async(_scheduler)()
+
+
+async def _scheduler() -> None:
+    import asyncio
+
+    from core.cli import _require_schema
+    from core.db.session import get_database
+    from core.jobs.scheduler import build_scheduler, schedules
+    from core.logging import configure_logging
+    from core.plugins.host import get_host
+
+    configure_logging()
+    await _require_schema()
+    running = build_scheduler(get_database(), get_host())
+    running.start()
+    for schedule in schedules(get_host()):
+        click.echo(f"{schedule.job_name}: {schedule.cron} (Asia/Shanghai)")
+    click.echo("scheduler running; stop with Ctrl-C")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        running.shutdown(wait=False)

@@ -25,6 +25,7 @@ from core.auth.routes import AuthController, GrantController, RoleController, Us
 from core.dashboard.routes import DashboardController
 from core.db.session import Database, get_database
 from core.imports.routes import SpreadsheetController
+from core.jobs.scheduler import build_scheduler
 from core.jobs.worker import work
 from core.logging import configure_logging
 from core.orgs.routes import OrgController
@@ -123,10 +124,16 @@ def create_app(
             if settings.embedded_worker
             else None
         )
+        # The embedded default also keeps time for the plugins' schedules; production runs `quanyu scheduler`.
+        clock = build_scheduler(database, plugin_host) if settings.embedded_worker else None
+        if clock is not None:
+            clock.start()
         try:
             yield
         finally:
             stop.set()
+            if clock is not None:
+                clock.shutdown(wait=False)
             if worker is not None:
                 await worker
             if owns_redis:

@@ -110,9 +110,24 @@ def quanyu_event_handlers() -> dict[str, Any]:
     return {"org.created": welcome_new_organisation}
 
 
+async def morning_greeting(ctx: Any) -> None:
+    """Scheduled job: greet the district's root organisation every morning."""
+    from sqlalchemy import select
+
+    from core.api import OrgNode
+
+    root = (await ctx.session.scalars(select(OrgNode).where(OrgNode.parent_id.is_(None)))).one()
+    ctx.session.add(HelloNote(org_node_id=root.id, text=f"早安 {ctx.payload['tick']}"))
+
+
 @hookimpl
 def quanyu_jobs() -> dict[str, Any]:
-    return {"leave_note": leave_note}
+    return {"leave_note": leave_note, "morning_greeting": morning_greeting}
+
+
+@hookimpl
+def quanyu_schedules() -> list[tuple[str, str]]:
+    return [("morning_greeting", "0 8 * * *"), ("no_such_job", "0 9 * * *"), ("leave_note", "not a cron")]
 
 
 @hookimpl
