@@ -309,6 +309,55 @@ async def tenant_resume(district: str) -> None:
     await _set_status(district, "active")
 
 
+@tenant.command("export")
+@click.argument("district")
+@click.argument("file", type=click.Path(path_type=Path))
+@run_async
+async def tenant_export(district: str, file: Path) -> None:
+    """Write one district (every core and plugin row it owns) to a checksummed archive FILE."""
+    from core.db.session import get_database
+    from core.tenancy.archive import export_tenant
+
+    await _require_schema()
+    if file.exists():  # noqa: ASYNC240  (a one-task command loop)
+        raise fail(f"{file} exists; choose a new file name")
+    async with get_database().system_transaction() as session:
+        found = await _find(session, district)
+        manifest = await export_tenant(session, found.id, file)
+        await audit.record_operator(session, found.id, "tenant.export", detail=f"to {file}")
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"exported {found.slug}: {rows} rows in {len(manifest['tables'])} tables to {file}")
+
+
+@tenant.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--slug", help="Import as a copy under this slug (a new district id; needs --code too if taken)."
+)
+@click.option("--code", help="Import as a copy under this six-digit code.")
+@run_async
+async def tenant_import(file: Path, slug: str | None, code: str | None) -> None:
+    """Restore a district from an archive FILE (all or nothing)."""
+    import re
+
+    from core.db.session import get_database
+    from core.tenancy.archive import ArchiveError, import_tenant
+    from core.tenancy.service import CODE_PATTERN, SLUG_PATTERN
+
+    if slug is not None and not re.match(SLUG_PATTERN, slug):
+        raise fail(f"--slug {slug!r} must match {SLUG_PATTERN}")
+    if code is not None and not re.match(CODE_PATTERN, code):
+        raise fail(f"--code {code!r} must be a six-digit division code")
+    await _require_schema()
+    try:
+        async with get_database().system_transaction() as session:
+            imported = await import_tenant(session, file, slug=slug, code=code)
+            await audit.record_operator(session, imported.id, "tenant.import", detail=f"from {file}")
+    except ArchiveError as exc:
+        raise fail(str(exc)) from None
+    click.echo(f"imported district {imported.slug} ({imported.code} {imported.name_zh}) id={imported.id}")
+
+
 # --- users -------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,207 @@
+"""One district in one file: a versioned, checksummed archive of every row it owns, and back.
+
+The archive is a zip holding ``manifest.json`` (format version, the tenant,
+installed plugins, and per table its row count and SHA-256) and one
+``tables/<name>.jsonl`` per table. Every table of the metadata whose rows
+carry the tenant's id is included (the core's and every installed plugin's,
+found through their models), except sessions and the outbox, which are
+transient. Ids and relations are kept; encrypted fields stay encrypted.
+
+Importing under a new slug and code makes a copy with a new tenant id: its
+encrypted fields are re-keyed (decrypted with the old district's key and
+encrypted with the new one, blind indexes recomputed), which needs the same
+master secret as the platform that exported it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import crypto
+from core.db.base import Base
+from core.db.ids import new_id as make_id
+from core.tenancy.models import Tenant
+
+FORMAT = "quanyu-tenant-archive"
+FORMAT_VERSION = 1
+TRANSIENT_TABLES = frozenset({"auth_session", "outbox"})
+# Columns holding ciphertext (re-keyed when the tenant id changes) and the blind index each feeds.
+ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "person": {
+        "id_card_encrypted": ("id_card_index", "id_card"),
+        "phone_encrypted": ("phone_index", "phone"),
+    },
+}
+
+
+class ArchiveError(ValueError):
+    """An archive that cannot be read or imported; the message says why."""
+
+
+def archived_tables() -> list[Table]:
+    """Tables holding a district's rows, parents before children."""
+    import core.models  # noqa: F401
+    from core.plugins.host import import_plugin_models
+
+    import_plugin_models()
+    return [
+        t
+        for t in Base.metadata.sorted_tables
+        if "tenant_id" in t.c and t.name not in TRANSIENT_TABLES and t.name != "tenant"
+    ]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _row_order(table: Table) -> list[Any]:
+    # A tree table refers to itself: parents (shallower) first so foreign keys hold while inserting.
+    if "depth" in table.c:
+        return [table.c.depth, *table.primary_key.columns]
+    return list(table.primary_key.columns)
+
+
+async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path) -> dict[str, Any]:
+    """Write the archive of ``tenant_id`` to ``path`` (system session); returns its manifest."""
+    from core.plugins.host import get_host
+
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise ArchiveError(f"no district with id {tenant_id}")
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+        "tenant": {c.name: _encode(getattr(tenant, c.key)) for c in Tenant.__table__.c},
+        "plugins": {m.slug: m.version for m in get_host().manifests()},
+        "tables": {},
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in archived_tables():
+            buffer = io.BytesIO()
+            count = 0
+            result = await session.execute(
+                select(table).where(table.c.tenant_id == tenant_id).order_by(*_row_order(table))
+            )
+            for row in result.mappings():
+                buffer.write(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False).encode())
+                buffer.write(b"\n")
+                count += 1
+            data = buffer.getvalue()
+            archive.writestr(f"tables/{table.name}.jsonl", data)
+            manifest["tables"][table.name] = {"rows": count, "sha256": hashlib.sha256(data).hexdigest()}
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return manifest
+
+
+def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The manifest and the rows of every table, checksums verified."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            if manifest.get("format") != FORMAT:
+                raise ArchiveError(f"{path}: not a Quanyu district archive")
+            if manifest.get("version") != FORMAT_VERSION:
+                raise ArchiveError(f"{path}: archive format {manifest.get('version')} is not supported")
+            tables: dict[str, list[dict[str, Any]]] = {}
+            for name, info in manifest["tables"].items():
+                data = archive.read(f"tables/{name}.jsonl")
+                if hashlib.sha256(data).hexdigest() != info["sha256"]:
+                    raise ArchiveError(f"{path}: table {name} is damaged (checksum mismatch)")
+                rows = [json.loads(line) for line in data.splitlines() if line.strip()]
+                if len(rows) != info["rows"]:
+                    raise ArchiveError(
+                        f"{path}: table {name} has {len(rows)} rows, the manifest says {info['rows']}"
+                    )
+                tables[name] = rows
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, FileNotFoundError) as exc:
+        raise ArchiveError(f"{path}: unreadable archive ({type(exc).__name__}: {exc})") from None
+    return manifest, tables
+
+
+def _decoder(table: Table) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    converters: dict[str, Callable[[Any], Any]] = {}
+    for column in table.c:
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            continue
+        if python_type is uuid.UUID:
+            converters[column.name] = uuid.UUID
+        elif python_type is dt.datetime:
+            converters[column.name] = dt.datetime.fromisoformat
+        elif python_type is dt.date:
+            converters[column.name] = dt.date.fromisoformat
+
+    def decode(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: (converters[k](v) if v is not None and k in converters else v) for k, v in row.items()}
+
+    return decode
+
+
+async def import_tenant(
+    session: AsyncSession, path: Path, *, slug: str | None = None, code: str | None = None
+) -> Tenant:
+    """Restore an archive (system session, one transaction). With ``slug``/``code``: a copy under a new id."""
+    from sqlalchemy import or_
+
+    manifest, tables = read_archive(path)
+    known = {t.name: t for t in archived_tables()}
+    unknown = sorted(set(tables) - set(known))
+    if unknown:
+        raise ArchiveError(f"{path}: tables from plugins not installed here: {', '.join(unknown)}")
+    source = manifest["tenant"]
+    old_id = uuid.UUID(source["id"])
+    copy = slug is not None or code is not None
+    new_id = make_id() if copy else old_id
+    slug = slug or source["slug"]
+    code = code or source["code"]
+    clash = (
+        await session.scalars(
+            select(Tenant).where(or_(Tenant.id == new_id, Tenant.slug == slug, Tenant.code == code))
+        )
+    ).first()
+    if clash is not None:
+        raise ArchiveError(
+            f"a district with this {'id' if clash.id == new_id else 'slug or code'} exists ({clash.slug}, "
+            f"{clash.code}); import a copy with --slug and --code"
+        )
+    tenant_row = _decoder(Tenant.__table__)(dict(source))
+    tenant_row.update(id=new_id, slug=slug, code=code)
+    await session.execute(insert(Tenant.__table__), [tenant_row])
+    for table in archived_tables():
+        rows = tables.get(table.name, [])
+        if not rows:
+            continue
+        decode = _decoder(table)
+        prepared = []
+        for raw in rows:
+            row = decode(raw)
+            row["tenant_id"] = new_id
+            if copy:
+                for column, (index_column, field) in ENCRYPTED_COLUMNS.get(table.name, {}).items():
+                    if row.get(column):
+                        plain = crypto.decrypt(old_id, row[column])
+                        row[column] = crypto.encrypt(new_id, plain)
+                        row[index_column] = crypto.blind_index(new_id, field, plain)
+            prepared.append(row)
+        for start in range(0, len(prepared), 1000):
+            await session.execute(insert(table), prepared[start : start + 1000])
+    imported = await session.get_one(Tenant, new_id)
+    return imported

@@ -1,0 +1,88 @@
+"""A district leaves as one checksummed archive and comes back with every row, id and relation."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import zipfile
+
+from core.people.validation import make_id_card
+
+
+async def populate(client, admin, make_node, database):
+    from tests.fixture_plugins.hello import HelloNote
+
+    street = await make_node(admin.tenant, admin.tenant.root_id, "street", "和平路街道")
+    community = await make_node(admin.tenant, street.id, "community", "大西路社区")
+    branch = await make_node(admin.tenant, community.id, "branch", "大西路社区第一党支部")
+    import datetime as dt
+
+    person = await client.post(
+        "/api/v1/people",
+        headers=admin.headers,
+        json={
+            "name": "王建国",
+            "id_card": make_id_card("321111", dt.date(1970, 3, 4), 7, "male"),
+            "phone": "13800001234",
+            "org_node_id": str(branch.id),
+            "party_status": "full",
+            "joined_on": "2000-07-01",
+        },
+    )
+    assert person.status_code == 201, person.text
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        session.add(HelloNote(org_node_id=branch.id, text="留言"))
+    return person.json()
+
+
+async def test_round_trip_keeps_every_row_of_core_and_plugins(client, admin, make_node, database, round_trip):
+    await populate(client, admin, make_node, database)
+    compared = await round_trip(admin.tenant)
+    assert compared["org_node"] == (4, 4)
+    assert compared["person"] == (1, 1)
+    assert compared["hello_note"] == (1, 1), "plugin tables travel too"
+    assert compared["tenant_plugin"] == (1, 1)
+    assert compared["app_user"][0] >= 1 and compared["audit_record"][0] >= 1
+
+
+def test_cli_export_import_and_broken_archives(cli, tmp_path):
+    slug = f"ar{secrets.token_hex(3)}"
+    code = str(200000 + secrets.randbelow(600000))
+    definition = tmp_path / "d.toml"
+    definition.write_text(
+        f'code = "{code}"\nslug = "{slug}"\nname_zh = "存档区"\nname_en = "Archive"\n', encoding="utf-8"
+    )
+    assert cli("tenant", "create", "--from", str(definition)).exit_code == 0
+    archive = tmp_path / "out.zip"
+    exported = cli("tenant", "export", slug, str(archive))
+    assert exported.exit_code == 0, exported.output
+    assert cli("tenant", "export", slug, str(archive)).exit_code == 1, "never overwrites a file"
+
+    same = cli("tenant", "import", str(archive))
+    assert same.exit_code == 1 and "--slug and --code" in same.output
+    copy_slug = f"cp{secrets.token_hex(3)}"
+    copy_code = str(200000 + secrets.randbelow(600000))
+    copied = cli("tenant", "import", str(archive), "--slug", copy_slug, "--code", copy_code)
+    assert copied.exit_code == 0, copied.output
+    shown = json.loads(cli("tenant", "show", copy_slug, "--json").output)
+    assert shown["org_nodes"] == 1 and shown["name_zh"] == "存档区"
+
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(
+                item,
+                data.replace("存档区".encode(), "篡改区".encode()) if "org_node" in item.filename else data,
+            )
+    refused = cli("tenant", "import", str(damaged), "--slug", f"dm{secrets.token_hex(3)}", "--code", "399999")
+    assert refused.exit_code == 1 and "checksum" in refused.output
+    not_zip = tmp_path / "plain.txt"
+    not_zip.write_text("hello", encoding="utf-8")
+    unreadable = cli(
+        "tenant", "import", str(not_zip), "--slug", f"nz{secrets.token_hex(3)}", "--code", "399998"
+    )
+    assert unreadable.exit_code == 1 and "unreadable archive" in unreadable.output
+    bad_slug = cli("tenant", "import", str(archive), "--slug", "Bad Slug")
+    assert bad_slug.exit_code == 1 and "--slug" in bad_slug.output
