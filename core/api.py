@@ -42,6 +42,7 @@ from core.errors import (
     not_found,
 )
 from core.i18n import _, add_catalog, current_locale, translate
+from core.notifications.service import notify
 from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, register_kind
 from core.orgs.models import OrgNode, in_subtree
 from core.people.models import Affiliation, Person
@@ -107,6 +108,7 @@ __all__ = [
     "new_id",
     "node_in_scope",
     "not_found",
+    "notify",
     "paginate",
     "register_affiliation_kind",
     "register_kind",

@@ -4,6 +4,7 @@ from core.audit.models import AuditRecord
 from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
 from core.jobs.models import OutboxEntry
+from core.notifications.models import Notification
 from core.orgs.models import OrgNode
 from core.people.models import Affiliation, Person, PersonRelation
 from core.plugins.models import TenantPlugin
@@ -14,6 +15,7 @@ __all__ = [
     "AuditRecord",
     "AuthSession",
     "Base",
+    "Notification",
     "OrgNode",
     "OutboxEntry",
     "Person",

@@ -44,6 +44,7 @@ CORE_TENANT_TABLES = {
     "affiliation",
     "app_user",
     "audit_record",
+    "notification",
     "org_node",
     "person",
     "person_relation",

@@ -28,6 +28,7 @@ from core.imports.routes import SpreadsheetController
 from core.jobs.scheduler import build_scheduler
 from core.jobs.worker import work
 from core.logging import configure_logging
+from core.notifications.routes import NotificationController
 from core.orgs.routes import OrgController
 from core.people.routes import PeopleController
 from core.plugins.host import PluginHost, get_host
@@ -77,6 +78,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         DistrictController,
         PluginController,
         DashboardController,
+        NotificationController,
     ]
 
 

@@ -18,6 +18,7 @@ from litestar.routes import HTTPRoute
 
 import tests.isolation.core_examples
 import tests.isolation.import_examples
+import tests.isolation.notification_examples
 import tests.isolation.people_examples
 import tests.isolation.plugin_examples  # noqa: F401  (these modules register the core's examples)
 from tests.isolation.registry import EXAMPLES, EXEMPT, EXEMPT_PREFIXES, Example, RouteKey, exemption

@@ -1,0 +1,1 @@
+"""In-app notifications: what plugins tell users, and each user's inbox."""
