@@ -113,6 +113,12 @@ class NotFound(ProblemError):
     title = _("Not found")
 
 
+class MethodNotAllowed(ProblemError):
+    default_status = 405
+    default_code = "method_not_allowed"
+    title = _("Method not allowed")
+
+
 class Conflict(ProblemError):
     default_status = 409
     default_code = "conflict"

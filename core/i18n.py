@@ -92,7 +92,11 @@ def negotiate(*candidates: str | None) -> str:
             except (UnknownLocaleError, ValueError):
                 found = None
             if found:
-                return str(found)
+                # Babel may answer with a script subtag (zh_Hans_CN): map back to the catalogue's name.
+                return next(
+                    (supported for supported in SUPPORTED_LOCALES if Locale.parse(supported) == found),
+                    "zh_CN" if found.language == "zh" else "en",
+                )
             if item.lower().startswith("zh"):
                 return "zh_CN"
             if item.lower().startswith("en"):

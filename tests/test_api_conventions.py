@@ -58,3 +58,15 @@ def test_core_api_exports_resolve():
     missing = [name for name in core.api.__all__ if not hasattr(core.api, name)]
     assert not missing
     assert core.api.tenant_fk is not None and issubclass(core.api.OrgNode, core.api.TenantScoped)
+
+
+async def test_a_browser_asking_for_zh_cn_gets_chinese_and_routing_errors_follow_the_request(client):
+    zh = await client.get("/api/v1/org/kinds", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert zh.json()["detail"] == "请先登录。"
+    missing = await client.get("/api/v1/no-such-route", headers={"Accept-Language": "en-US"})
+    assert missing.status_code == 404 and missing.json()["title"] == "Not found"
+    again = await client.get("/api/v1/no-such-route", headers={"Accept-Language": "zh-CN"})
+    assert again.json()["title"] == "未找到"
+    assert again.json()["request_id"] != missing.json()["request_id"]
+    wrong = await client.delete("/health/live", headers={"Accept-Language": "en"})
+    assert wrong.status_code == 405 and wrong.json()["title"] == "Method not allowed"

@@ -34,6 +34,21 @@ from core.tenancy.context import set_current_tenant
 
 DB_SESSION_KEY = "quanyu_db_session"
 LANG_COOKIE = "quanyu_lang"
+REQUEST_ID_KEY = "quanyu_request_id"
+
+
+def request_locale(query_string: str, cookie_header: str, accept_language: str | None) -> str:
+    """The language of a request: ``?lang=``, then the ``quanyu_lang`` cookie, then Accept-Language."""
+    lang = next((p[5:] for p in query_string.split("&") if p.startswith("lang=")), None)
+    cookie_lang = next(
+        (
+            c.split("=", 1)[1]
+            for c in (x.strip() for x in cookie_header.split(";"))
+            if c.startswith(LANG_COOKIE + "=")
+        ),
+        None,
+    )
+    return negotiate(lang, cookie_lang, accept_language)
 
 
 def request_context_middleware(app: ASGIApp) -> ASGIApp:
@@ -46,19 +61,15 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else uuid.uuid4().hex
         client = scope.get("client")
         set_context(RequestContext(request_id=request_id, address=client[0] if client else None))
+        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id  # type: ignore[typeddict-item]
         set_current_tenant(None)
-        query = scope.get("query_string", b"").decode("latin-1")
-        lang = next((p[5:] for p in query.split("&") if p.startswith("lang=")), None)
-        cookies = headers.get("cookie", "")
-        cookie_lang = next(
-            (
-                c.split("=", 1)[1]
-                for c in (x.strip() for x in cookies.split(";"))
-                if c.startswith(LANG_COOKIE + "=")
-            ),
-            None,
+        set_locale(
+            request_locale(
+                scope.get("query_string", b"").decode("latin-1"),
+                headers.get("cookie", ""),
+                headers.get("accept-language"),
+            )
         )
-        set_locale(negotiate(lang, cookie_lang, headers.get("accept-language")))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

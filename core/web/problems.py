@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from typing import Any
 
 import msgspec
@@ -26,6 +27,7 @@ from core.errors import (
     FieldProblem,
     Forbidden,
     Invalid,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     ProblemError,
@@ -63,9 +65,21 @@ class ProblemDetails(msgspec.Struct, kw_only=True):
 
 def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError) -> Response[Any]:
     from core.context import current_context
+    from core.web.middleware import REQUEST_ID_KEY, request_locale
 
-    body = error.to_problem(current_locale(), instance=request.url.path if request is not None else None)
+    locale = current_locale()
     request_id = current_context().request_id
+    if request is not None:
+        # Routing errors (unknown path, wrong method) are raised before the request middleware runs:
+        # read the language and id from the request itself rather than from a previous request's context.
+        state = request.scope.get("state", {})
+        request_id = state.get(REQUEST_ID_KEY) or uuid.uuid4().hex
+        locale = request_locale(
+            request.scope.get("query_string", b"").decode("latin-1"),
+            request.headers.get("cookie", ""),
+            request.headers.get("accept-language"),
+        )
+    body = error.to_problem(locale, instance=request.url.path if request is not None else None)
     headers = dict(error.headers)
     if request_id:
         body["request_id"] = request_id
@@ -171,7 +185,7 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     elif isinstance(exc, NotFoundException) or status == 404:
         error = NotFound(_("No such resource."))
     elif isinstance(exc, MethodNotAllowedException) or status == 405:
-        error = BadRequest(_("This method is not allowed here."), code="method_not_allowed", status=405)
+        error = MethodNotAllowed(_("This method is not allowed here."))
     elif status == 413:
         error = PayloadTooLarge(_("The request body is too large."))
     elif status == 429:
