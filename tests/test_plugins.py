@@ -210,3 +210,33 @@ def test_cli_lists_enables_and_disables(cli, tmp_path):
     assert {p["slug"]: p["enabled"] for p in listed["plugins"]}["hello"] is True
     unknown = cli("plugin", "enable", "nope", "--tenant", slug)
     assert unknown.exit_code == 1 and "No plugin nope" in unknown.output
+
+
+async def test_purge_shows_then_deletes_only_a_disabled_plugins_data_here(
+    client, admin, database, make_tenant
+):
+    from tests.fixture_plugins.hello import HelloNote
+
+    other = await make_tenant()
+    for tenant in (admin.tenant, other):
+        async with database.transaction(tenant.id) as session:
+            session.add(HelloNote(org_node_id=tenant.root_id, text="旧留言"))
+    await client.post(f"{API}/hello/enable", headers=admin.headers)
+    preview = await client.get(f"{API}/hello/purge", headers=admin.headers)
+    assert preview.status_code == 200 and preview.json() == {"rows": {"hello_note": 1}}
+    enabled = await client.post(f"{API}/hello/purge", headers=admin.headers, json={"confirm": "hello"})
+    assert enabled.status_code == 409 and enabled.json()["code"] == "still_enabled"
+    await client.post(f"{API}/hello/disable", headers=admin.headers)
+    unconfirmed = await client.post(f"{API}/hello/purge", headers=admin.headers, json={"confirm": "yes"})
+    assert unconfirmed.status_code == 422 and unconfirmed.json()["errors"][0]["field"] == "confirm"
+    purged = await client.post(f"{API}/hello/purge", headers=admin.headers, json={"confirm": "hello"})
+    assert purged.status_code == 200 and purged.json() == {"rows": {"hello_note": 1}}
+    assert (await client.get(f"{API}/hello/purge", headers=admin.headers)).json() == {
+        "rows": {"hello_note": 0}
+    }
+    async with database.transaction(other.id) as session:
+        from sqlalchemy import func, select
+
+        assert await session.scalar(select(func.count()).select_from(HelloNote)) == 1, (
+            "another district keeps its data"
+        )

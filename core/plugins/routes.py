@@ -19,9 +19,17 @@ from core.plugins.manifest import PILLARS, Manifest
 from core.tenancy.service import root_node
 from core.web.deps import DB, CurrentPrincipal
 from core.web.middleware import DB_SESSION_KEY
-from core.web.schemas import Output
+from core.web.schemas import Input, Output
 
 Slug = Annotated[str, Parameter(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="Plugin slug")]
+
+
+class PurgeIn(Input):
+    confirm: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class PurgeOut(Output):
+    rows: dict[str, int]
 
 
 class PluginOut(Output):
@@ -149,6 +157,37 @@ class PluginController(Controller):
         host: PluginHost = request.app.state.plugin_host
         await state.configure(db, host, principal.tenant_id, slug, data)
         return await _current(db, host, principal, slug)
+
+    @get(
+        "/{slug:str}/purge",
+        opt={"permission": "tenant.configure"},
+        summary="What purging the mechanism's data would delete (rows per table)",
+    )
+    async def purge_preview(
+        self, request: Request[Any, Any, Any], db: DB, principal: CurrentPrincipal, slug: FromPath[Slug]
+    ) -> PurgeOut:
+        await _require_district_level(db, principal)
+        return PurgeOut(
+            rows=await state.purge_preview(db, request.app.state.plugin_host, principal.tenant_id, slug)
+        )
+
+    @post(
+        "/{slug:str}/purge",
+        opt={"permission": "tenant.configure"},
+        status_code=200,
+        summary="Delete a disabled mechanism's data for the district (confirm with its slug; audited)",
+    )
+    async def purge(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        principal: CurrentPrincipal,
+        slug: FromPath[Slug],
+        data: JSONBody[PurgeIn],
+    ) -> PurgeOut:
+        await _require_district_level(db, principal)
+        host: PluginHost = request.app.state.plugin_host
+        return PurgeOut(rows=await state.purge(db, host, principal.tenant_id, slug, data.confirm))
 
     async def _change(
         self, request: Request[Any, Any, Any], db: DB, principal: Principal, slug: str, change: Any

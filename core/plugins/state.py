@@ -234,3 +234,63 @@ async def configure(
         session, "plugin.configure", object_type="plugin", object_id=slug, changes=audit.diff(before, stored)
     )
     return config
+
+
+def plugin_tables(host: PluginHost, slug: str) -> list[Any]:
+    """The tenant tables a plugin owns (from its migration location), children before parents."""
+    from core.db.base import Base
+    from core.plugins.host import import_plugin_models
+
+    _manifest(host, slug)
+    location = host.call_one_sync(slug, "quanyu_migration_location")
+    if location is None or not location.tables:
+        return []
+    import_plugin_models()
+    owned = [t for t in Base.metadata.sorted_tables if t.name in location.tables and "tenant_id" in t.c]
+    return list(reversed(owned))
+
+
+async def purge_preview(
+    session: AsyncSession, host: PluginHost, tenant_id: uuid.UUID, slug: str
+) -> dict[str, int]:
+    """Rows per table that purging ``slug`` would delete for the tenant."""
+    from sqlalchemy import func
+
+    counts = {}
+    for table in plugin_tables(host, slug):
+        counts[table.name] = int(
+            await session.scalar(
+                select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
+            )
+            or 0
+        )
+    return counts
+
+
+async def purge(
+    session: AsyncSession, host: PluginHost, tenant_id: uuid.UUID, slug: str, confirm: str
+) -> dict[str, int]:
+    """Delete every row a disabled plugin keeps for the tenant; ``confirm`` must repeat the slug."""
+    from sqlalchemy import delete
+
+    if confirm != slug:
+        raise Invalid(
+            _("The input is not valid."),
+            errors=[
+                FieldProblem(
+                    "confirm", "mismatch", _("Type the plugin's slug ({slug}) to confirm."), {"slug": slug}
+                )
+            ],
+        )
+    row = (await _rows(session, tenant_id)).get(slug)
+    if row is not None and row.enabled:
+        raise Conflict(_("Disable {slug} before purging its data."), code="still_enabled", slug=slug)
+    deleted = await purge_preview(session, host, tenant_id, slug)
+    for table in plugin_tables(host, slug):
+        await session.execute(delete(table).where(table.c.tenant_id == tenant_id))
+    if row is not None:
+        await session.delete(row)
+    await audit.record(
+        session, "plugin.purge", object_type="plugin", object_id=slug, changes={"deleted_rows": deleted}
+    )
+    return deleted

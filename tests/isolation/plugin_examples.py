@@ -53,3 +53,27 @@ async def plugins_configure(w: World) -> Example:
 for _slug, _examples in get_host().call_sync("quanyu_isolation_examples"):
     for (_method, _path), _builder in _examples.items():
         register(_method, _path)(_builder)
+
+
+async def _note_in_a(w: World) -> None:
+    from tests.fixture_plugins.hello import HelloNote
+
+    assert w.a is not None
+    async with w.database.transaction(w.a.id) as session:
+        session.add(HelloNote(org_node_id=w.b1, text="待清除"))
+
+
+@register("GET", f"{API}/{{slug:str}}/purge")
+async def plugins_purge_preview(w: World) -> Example:
+    await _note_in_a(w)
+    return Example(f"{API}/hello/purge", kind="collection")
+
+
+@register("POST", f"{API}/{{slug:str}}/purge")
+async def plugins_purge(w: World) -> Example:
+    await w.ensure_plugin("hello_extra", enabled=False)
+    await w.ensure_plugin("hello", enabled=False)
+    await _note_in_a(w)
+    return Example(
+        f"{API}/hello/purge", json={"confirm": "hello"}, kind="local_write", readback=f"{API}/hello/purge"
+    )
