@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 
@@ -31,8 +33,39 @@ async def _worker(once: bool, poll: float) -> None:
             total += ran
         click.echo(f"ran {total} job(s)")
         return
-    click.echo("worker running; stop with Ctrl-C")
-    await work(get_database(), get_host(), poll_seconds=poll)
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if not settings.redis_url:
+        click.echo("worker running jobs from the outbox (embedded mode); stop with Ctrl-C")
+        await work(get_database(), get_host(), poll_seconds=poll)
+        return
+    await _relay_and_work(settings, poll)
+
+
+async def _relay_and_work(settings: Any, poll: float) -> None:
+    """Production: relay due outbox rows to dramatiq on Redis and run them in this process's threads."""
+    import asyncio
+
+    import dramatiq
+
+    from core.db.session import Database, get_database
+    from core.jobs.broker import configure_worker, make_broker, relay_due
+    from core.plugins.host import get_host
+
+    broker = make_broker(settings.redis_url)
+    configure_worker(
+        lambda: Database(settings.app_database_url, settings.system_database_url, pool_size=2), get_host
+    )
+    worker = dramatiq.Worker(broker, worker_threads=4)
+    worker.start()
+    click.echo("worker relaying the outbox to Redis and running jobs; stop with Ctrl-C")
+    try:
+        while True:
+            if not await relay_due(get_database(), broker):
+                await asyncio.sleep(poll)
+    finally:
+        worker.stop()
 
 
 @click.command("scheduler")

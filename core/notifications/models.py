@@ -1,4 +1,10 @@
-"""``notification``: one message in one user's inbox."""
+"""``notification``: one message in one user's inbox.
+
+Written by ``core.notifications.service.notify`` in the transaction of the
+change that caused it; read and marked read only by its own user. A
+``dedupe_key`` is unique per user, so a reminder job that runs twice (or
+twice at once) never notifies twice.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,14 @@ from core.db.base import Base, TenantScoped, Timestamped, tenant_fk
 class Notification(TenantScoped, Timestamped, Base):
     __tablename__ = "notification"
     __table_args__ = (
-        Index("ix_notification_tenant_id_user_id_read_at", "tenant_id", "user_id", "read_at"),
+        # The inbox: one user's unread first, newest first; also the unread count.
+        Index(
+            "ix_notification_tenant_id_user_id_read_at_created_at",
+            "tenant_id",
+            "user_id",
+            "read_at",
+            "created_at",
+        ),
         # A reminder job that runs twice must not notify twice.
         Index(
             "uq_notification_tenant_id_user_id_dedupe_key",
@@ -26,7 +39,7 @@ class Notification(TenantScoped, Timestamped, Base):
             postgresql_where=text("dedupe_key IS NOT NULL"),
         ),
     )
-    __scope_node__ = "org_node_id"
+    __scope_node__ = "org_node_id"  # what the message is about (optional); the inbox is per user
 
     user_id: Mapped[uuid.UUID] = tenant_fk("app_user", ondelete="CASCADE", index=False)
     source: Mapped[str] = mapped_column(String(40))

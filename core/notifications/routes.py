@@ -1,4 +1,8 @@
-"""``/api/v1/notifications``: the caller's own inbox."""
+"""``/api/v1/notifications``: the caller's own inbox (every logged-in user, no permission needed).
+
+A notification belongs to one user: another user's id answers 404, as an
+absent one does, even within the same district.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import uuid
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import func, select
 
-from core.errors import not_found
+from core.notifications import service
 from core.notifications.models import Notification
-from core.notifications.service import mark_read
 from core.web.deps import DB, CurrentPrincipal, Paging
-from core.web.schemas import Output, Page, paginate
+from core.web.schemas import Output, Page
+
+# The inbox is the caller's own: readable while a password change is still pending.
+OWN = {"allowed_before_password_change": True}
 
 
 class NotificationOut(Output):
@@ -50,48 +55,37 @@ class NotificationController(Controller):
     path = "/notifications"
     tags = ["notifications"]
 
-    @get("/", opt={"allowed_before_password_change": True}, summary="The caller's inbox, unread first")
+    @get("/", opt=OWN, summary="The caller's inbox: unread first (or newest first), optionally unread only")
     async def inbox(
-        self, db: DB, principal: CurrentPrincipal, page: Paging, unread: FromQuery[bool] = False
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        page: Paging,
+        unread: FromQuery[bool] = False,
+        order: FromQuery[service.Order] = "unread_first",
     ) -> Page[NotificationOut]:
-        stmt = select(Notification).where(Notification.user_id == principal.user_id)
-        if unread:
-            stmt = stmt.where(Notification.read_at.is_(None))
-        stmt = stmt.order_by(
-            Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id
+        rows, total = await service.list_for_user(
+            db, principal.user_id, page, unread_only=unread, order=order
         )
-        rows, total = await paginate(db, stmt, page)
         return Page(
             items=[notification_out(n) for n in rows], total=total, limit=page.limit, offset=page.offset
         )
 
-    @get("/unread-count", opt={"allowed_before_password_change": True}, summary="How many are unread")
+    @get("/unread-count", opt=OWN, summary="How many of the caller's notifications are unread")
     async def unread_count(self, db: DB, principal: CurrentPrincipal) -> UnreadOut:
-        count = await db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == principal.user_id, Notification.read_at.is_(None))
-        )
-        return UnreadOut(unread=int(count or 0))
+        return UnreadOut(unread=await service.unread_count(db, principal.user_id))
 
-    @post("/{notification_id:uuid}/read", status_code=200, summary="Mark one notification read")
+    @post("/{notification_id:uuid}/read", opt=OWN, status_code=200, summary="Mark one notification read")
     async def read_one(
         self, db: DB, principal: CurrentPrincipal, notification_id: FromPath[uuid.UUID]
     ) -> NotificationOut:
-        row = (
-            await db.scalars(
-                select(Notification).where(
-                    Notification.id == notification_id, Notification.user_id == principal.user_id
-                )
-            )
-        ).first()
-        if row is None:
-            raise not_found()
-        await mark_read(db, principal.user_id, [row.id])
-        await db.refresh(row)
+        row = await service.get_for_user(db, principal.user_id, notification_id)
+        if row.read_at is None:
+            await service.mark_read(db, principal.user_id, [row.id])
+            await db.refresh(row)
         return notification_out(row)
 
-    @post("/read-all", status_code=200, summary="Mark every notification read")
+    @post("/read-all", opt=OWN, status_code=200, summary="Mark every notification of the caller read")
     async def read_all(self, db: DB, principal: CurrentPrincipal) -> UnreadOut:
-        await mark_read(db, principal.user_id)
-        return UnreadOut(unread=0)
+        await service.mark_all_read(db, principal.user_id)
+        return UnreadOut(unread=await service.unread_count(db, principal.user_id))

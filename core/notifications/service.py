@@ -1,17 +1,40 @@
-"""``notify``: the one way the core and plugins put a message in users' inboxes."""
+"""``notify``: the one way the core and plugins put a message in users' inboxes; and the inbox itself.
+
+Every function takes the caller's tenant-bound session: a notification is
+written in the same transaction as the change that caused it, so it exists
+only if that change commits (and a job that rolls back notifies nobody).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import USER_ACTIVE, Role, RoleAssignment, User
 from core.db.base import utcnow
+from core.db.ids import new_id
+from core.db.session import CrossTenantWrite
+from core.errors import not_found
 from core.notifications.models import Notification
 from core.orgs.models import OrgNode, path_ids
+from core.web.schemas import PageParams, paginate
+
+Order = Literal["unread_first", "newest"]
+# Rows per INSERT statement (SQLite allows 32766 bound parameters per statement; 12 per row).
+_CHUNK = 500
+
+
+def _tenant_of(session: AsyncSession) -> uuid.UUID:
+    tenant_id = session.info.get("tenant_id")
+    if session.info.get("system") or not isinstance(tenant_id, uuid.UUID):
+        raise CrossTenantWrite("notifications are written through a session bound to one district")
+    return tenant_id
 
 
 async def recipients(
@@ -22,22 +45,42 @@ async def recipients(
     at_node: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
 ) -> set[uuid.UUID]:
-    """Active users among: ``users``; holders of ``role`` at ``at_node`` or above it; the account of ``person_id``."""
+    """The active users of the session's district among: ``users``; every holder of the role ``role``
+    at ``at_node`` or at one of its ancestors (a grant covers its node's subtree); the account linked
+    to the person ``person_id``. Ids of other districts, unknown ids and inactive accounts drop out.
+    """
+    if (role is None) != (at_node is None):
+        raise ValueError("notify: give role and at_node together")
+    tenant_id = _tenant_of(session)
     found = set(users)
     if role is not None and at_node is not None:
-        node = (await session.scalars(select(OrgNode).where(OrgNode.id == at_node))).first()
-        if node is not None:
+        node_path = await session.scalar(
+            select(OrgNode.path).where(OrgNode.tenant_id == tenant_id, OrgNode.id == at_node)
+        )
+        if node_path is not None:
             holders = await session.scalars(
                 select(RoleAssignment.user_id)
-                .join(Role, Role.id == RoleAssignment.role_id)
-                .where(Role.key == role, RoleAssignment.org_node_id.in_(path_ids(node.path)))
+                .join(
+                    Role, (Role.tenant_id == RoleAssignment.tenant_id) & (Role.id == RoleAssignment.role_id)
+                )
+                .where(
+                    RoleAssignment.tenant_id == tenant_id,
+                    Role.key == role,
+                    RoleAssignment.org_node_id.in_(path_ids(node_path)),
+                )
             )
             found |= set(holders)
     if person_id is not None:
-        found |= set(await session.scalars(select(User.id).where(User.person_id == person_id)))
+        found |= set(
+            await session.scalars(
+                select(User.id).where(User.tenant_id == tenant_id, User.person_id == person_id)
+            )
+        )
     if not found:
         return set()
-    active = await session.scalars(select(User.id).where(User.id.in_(found), User.status == USER_ACTIVE))
+    active = await session.scalars(
+        select(User.id).where(User.tenant_id == tenant_id, User.id.in_(found), User.status == USER_ACTIVE)
+    )
     return set(active)
 
 
@@ -56,38 +99,132 @@ async def notify(
     person_id: uuid.UUID | None = None,
     dedupe_key: str | None = None,
 ) -> int:
-    """Notify users in the caller's transaction (it exists only if that commits); returns how many got it.
+    """Put one message in the inbox of each recipient; returns how many notifications were created.
 
-    With ``dedupe_key``, a user who already has a notification with that key gets no second one.
+    Recipients (each once, active accounts of the session's district only):
+    the user ids ``users``; every holder of role ``role`` at ``at_node`` or
+    above it; the account linked to ``person_id``. ``title`` and ``body`` are
+    stored as given (write them in the district's language); ``source`` is
+    the plugin's slug, ``kind`` a machine name such as ``"meeting_reminder"``,
+    ``link`` a console or API path, ``org_node_id`` the organisation the
+    message is about.
+
+    With ``dedupe_key`` a user who already has a notification with that key
+    gets no second one, even when two runs of a job notify at the same time
+    (the database's unique index decides, with ``ON CONFLICT DO NOTHING``).
+
+    The rows are written through ``session``, in the caller's transaction.
     """
     targets = await recipients(session, users=users, role=role, at_node=at_node, person_id=person_id)
-    if dedupe_key is not None and targets:
-        already = await session.scalars(
-            select(Notification.user_id).where(
-                Notification.dedupe_key == dedupe_key, Notification.user_id.in_(targets)
+    if not targets:
+        return 0
+    tenant_id = _tenant_of(session)
+    now = utcnow()
+    rows: list[dict[str, Any]] = [
+        {
+            "tenant_id": tenant_id,
+            "id": new_id(),
+            "user_id": user_id,
+            "source": source[:40],
+            "kind": kind[:60],
+            "title": title[:200],
+            "body": body,
+            "link": link[:300] if link is not None else None,
+            "org_node_id": org_node_id,
+            "read_at": None,
+            "dedupe_key": dedupe_key,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for user_id in sorted(targets)
+    ]
+    table: Table = Notification.__table__  # type: ignore[assignment]
+    if dedupe_key is None:
+        for start in range(0, len(rows), _CHUNK):
+            await session.execute(table.insert().values(rows[start : start + _CHUNK]))
+        return len(rows)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    created = 0
+    for start in range(0, len(rows), _CHUNK):
+        stmt = (
+            insert(table)
+            .values(rows[start : start + _CHUNK])
+            .on_conflict_do_nothing(
+                index_elements=["tenant_id", "user_id", "dedupe_key"],
+                index_where=table.c.dedupe_key.is_not(None),
             )
+            .returning(table.c.id)
         )
-        targets -= set(already)
-    for user_id in sorted(targets):
-        session.add(
-            Notification(
-                user_id=user_id,
-                source=source[:40],
-                kind=kind[:60],
-                title=title[:200],
-                body=body,
-                link=link,
-                org_node_id=org_node_id,
-                dedupe_key=dedupe_key,
-            )
-        )
-    await session.flush()
-    return len(targets)
+        created += len((await session.execute(stmt)).all())
+    return created
 
 
-async def mark_read(session: AsyncSession, user_id: uuid.UUID, ids: Iterable[uuid.UUID] | None = None) -> int:
+# --- the inbox: always one user's own ------------------------------------------------------------
+
+
+def _inbox(user_id: uuid.UUID, *, unread_only: bool = False) -> Select[tuple[Notification]]:
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt
+
+
+async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """How many of ``user_id``'s notifications are unread."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def list_for_user(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    page: PageParams,
+    *,
+    unread_only: bool = False,
+    order: Order = "unread_first",
+) -> tuple[list[Notification], int]:
+    """One page of ``user_id``'s inbox and the total: unread first (then newest first), or newest first."""
+    stmt = _inbox(user_id, unread_only=unread_only)
+    # Ids are time-ordered (UUIDv7): they break ties between notifications of one instant.
+    newest = (Notification.created_at.desc(), Notification.id.desc())
+    if order == "unread_first":
+        stmt = stmt.order_by(Notification.read_at.is_not(None), *newest)
+    else:
+        stmt = stmt.order_by(*newest)
+    return await paginate(session, stmt, page)
+
+
+async def get_for_user(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification:
+    """``user_id``'s notification ``notification_id``; NotFound for anyone else's, as for none at all."""
+    row = (await session.scalars(_inbox(user_id).where(Notification.id == notification_id))).first()
+    if row is None:
+        raise not_found()
+    return row
+
+
+async def mark_read(session: AsyncSession, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
+    """Mark those of ``ids`` that are ``user_id``'s and unread as read; returns how many changed."""
+    if not ids:
+        return 0
+    return await _mark(session, user_id, list(ids))
+
+
+async def mark_all_read(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Mark every unread notification of ``user_id`` read; returns how many changed."""
+    return await _mark(session, user_id, None)
+
+
+async def _mark(session: AsyncSession, user_id: uuid.UUID, ids: list[uuid.UUID] | None) -> int:
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if ids is not None:
-        stmt = stmt.where(Notification.id.in_(list(ids)))
-    result = await session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
+        stmt = stmt.where(Notification.id.in_(ids))
+    now = utcnow()
+    result = await session.execute(
+        stmt.values(read_at=now, updated_at=now).execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -55,9 +55,9 @@ def upgrade() -> None:
         "ix_notification_tenant_id_org_node_id", "notification", ["tenant_id", "org_node_id"], unique=False
     )
     op.create_index(
-        "ix_notification_tenant_id_user_id_read_at",
+        "ix_notification_tenant_id_user_id_read_at_created_at",
         "notification",
-        ["tenant_id", "user_id", "read_at"],
+        ["tenant_id", "user_id", "read_at", "created_at"],
         unique=False,
     )
     op.create_index(

@@ -1,0 +1,93 @@
+"""Production delivery: the outbox relayed to dramatiq on Redis, run by ``quanyu worker`` processes.
+
+The relay claims due outbox rows (as the embedded worker does) and sends one
+message per row, carrying the row's id and tenant; the actor runs the row
+with ``run_one``, which marks it done in the job's own transaction. If Redis
+loses the message (a restart without persistence, a flush), the row's lease
+runs out and the next relay sends it again; a row already done is skipped,
+so the effect lands once.
+
+dramatiq runs actors in worker threads: each thread keeps its own event loop
+and database engine, because connection pools belong to the loop that made them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from core.db.session import Database
+from core.jobs.models import JOB_RUNNING, OutboxEntry
+from core.jobs.service import claim, job_functions, run_one
+
+log = logging.getLogger("quanyu.jobs")
+ACTOR_NAME = "quanyu_outbox_job"
+QUEUE = "quanyu"
+
+_local = threading.local()
+_database_factory: Callable[[], Database] | None = None
+_host_factory: Callable[[], Any] | None = None
+
+
+def configure_worker(database_factory: Callable[[], Database], host_factory: Callable[[], Any]) -> None:
+    """How worker threads build their database and find the plugins (set once per process)."""
+    global _database_factory, _host_factory
+    _database_factory = database_factory
+    _host_factory = host_factory
+
+
+def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
+    if getattr(_local, "loop", None) is None:
+        if _database_factory is None:
+            raise RuntimeError("configure_worker() was not called in this process")
+        _local.loop = asyncio.new_event_loop()
+        _local.database = _database_factory()
+    return _local.loop, _local.database
+
+
+async def _run_entry(database: Database, entry_id: uuid.UUID) -> str:
+    async with database.system_transaction() as session:
+        entry = await session.get(OutboxEntry, entry_id)
+    if entry is None or entry.status != JOB_RUNNING:
+        return "skipped"  # done already (a duplicate delivery) or gone with its tenant
+    assert _host_factory is not None
+    return await run_one(database, entry, job_functions(_host_factory()))
+
+
+def run_outbox_job(entry_id: str, tenant_id: str | None = None) -> None:
+    """The actor: run one relayed outbox row in this worker thread's loop."""
+    loop, database = _thread_loop()
+    status = loop.run_until_complete(_run_entry(database, uuid.UUID(entry_id)))
+    log.info("outbox job %s (tenant %s): %s", entry_id, tenant_id, status)
+
+
+def make_broker(url: str, **options: Any) -> RedisBroker:
+    """A Redis broker with the outbox actor declared on it (never at import time)."""
+    broker = RedisBroker(url=url, namespace="quanyu", **options)
+    dramatiq.set_broker(broker)
+    # The outbox retries (with back-off, and across Redis restarts); dramatiq itself must not.
+    dramatiq.Actor(
+        run_outbox_job,
+        broker=broker,
+        actor_name=ACTOR_NAME,
+        queue_name=QUEUE,
+        priority=0,
+        options={"max_retries": 0},
+    )
+    return broker
+
+
+async def relay_due(database: Database, broker: RedisBroker, limit: int = 100) -> int:
+    """Claim due outbox rows and send each to the broker; returns how many were sent."""
+    entries = await claim(database, limit)
+    actor = broker.get_actor(ACTOR_NAME)
+    for entry in entries:
+        actor.send(str(entry.id), str(entry.tenant_id) if entry.tenant_id else None)
+    return len(entries)

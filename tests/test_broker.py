@@ -1,0 +1,101 @@
+"""Production delivery through dramatiq on the real Redis: relayed jobs run once, with their tenant,
+and a job whose message Redis lost is relayed again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.jobs.models import OutboxEntry
+from core.jobs.service import enqueue, run_due
+
+
+@pytest.fixture
+async def broker(backend, database, redis_client, plugin_host):
+    if redis_client is None:
+        pytest.skip(
+            "the dramatiq relay is the production path (PostgreSQL and Redis); SQLite uses the embedded worker"
+        )
+    import dramatiq
+
+    from core.db.session import Database
+    from core.jobs.broker import QUEUE, configure_worker, make_broker
+
+    await run_due(database, plugin_host, limit=1000)  # start with nothing due from other tests
+    made = make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
+    made.flush_all()
+    configure_worker(lambda: Database(backend.app_url, backend.system_url, pool_size=2), lambda: plugin_host)
+    worker = dramatiq.Worker(made, worker_threads=1, worker_timeout=100)
+    worker.start()
+    yield made, worker, QUEUE
+    worker.stop()
+    made.flush_all()
+    made.close()
+
+
+async def notes(database, tenant):
+    from tests.fixture_plugins.hello import HelloNote
+
+    async with database.transaction(tenant.id) as session:
+        return await session.scalar(select(func.count()).select_from(HelloNote))
+
+
+async def status_of(database, entry_id):
+    async with database.system_transaction() as session:
+        return (await session.get(OutboxEntry, entry_id)).status
+
+
+async def drain(broker, worker, queue):
+    import asyncio
+
+    await asyncio.to_thread(broker.join, queue, timeout=20_000)
+    await asyncio.to_thread(worker.join)
+
+
+async def test_relayed_jobs_run_once_with_their_tenant(client, admin, database, broker):
+    from core.jobs.broker import relay_due
+
+    made, worker, queue = broker
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        job = await enqueue(
+            session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": "经队列"}
+        )
+    with pytest.raises(RuntimeError):
+        async with database.transaction(admin.tenant.id) as session:
+            await enqueue(
+                session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": "回滚"}
+            )
+            raise RuntimeError("rolled back")
+    assert await relay_due(database, made) == 1, "the rolled-back job was never written"
+    await drain(made, worker, queue)
+    assert await status_of(database, job.id) == "done"
+    assert await notes(database, admin.tenant) == 1
+
+
+async def test_a_job_redis_forgot_is_relayed_again_and_lands_once(client, admin, database, broker):
+    from core.jobs.broker import relay_due
+
+    made, worker, queue = broker
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        job = await enqueue(
+            session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": "失而复得"}
+        )
+    worker.pause()
+    assert await relay_due(database, made) == 1
+    made.flush_all()  # Redis loses its memory before any worker took the message
+    worker.resume()
+    assert await status_of(database, job.id) == "running"
+    async with database.system_transaction() as session:
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == job.id)
+            .values(lease_until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+        )
+    assert await relay_due(database, made) == 1
+    await drain(made, worker, queue)
+    assert await status_of(database, job.id) == "done"
+    assert await notes(database, admin.tenant) == 1
