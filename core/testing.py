@@ -7,6 +7,12 @@ comes from ``QUANYU_TEST_DATABASE_URL`` (a superuser URL used only to create
 the test roles and a scratch database; default the local server) and Redis
 from ``QUANYU_TEST_REDIS_URL``. Outside CI an unreachable server skips its
 half; with ``CI=true`` it is an error, so CI can never pass without them.
+
+A plugin package's ``conftest.py`` names the plugins under test by overriding
+``quanyu_plugins``; ``plugin_host`` registers them (besides every installed
+plugin) before ``database`` migrates, so their tables and routes exist.
+``enable_plugin`` switches one on for a district through the API and
+``make_actor`` logs in an account of a fresh (or given) district.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
 
 from core.settings import Settings, override_settings
+
+if TYPE_CHECKING:
+    from core.plugins.host import PluginHost
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -152,9 +161,65 @@ async def backend(request: pytest.FixtureRequest, test_settings: Settings) -> As
             await step()
 
 
+def build_plugin_host(*plugins: Any, entry_points: bool = True) -> PluginHost:
+    """A plugin host with every installed plugin (``entry_points``) and ``plugins`` registered.
+
+    A plugin already loaded from its entry point is not registered twice; one
+    that cannot be registered (bad manifest, slug taken) raises with the reason.
+    """
+    from core.plugins.host import PluginHost
+
+    host = PluginHost()
+    if entry_points:
+        host.load_entry_points()
+    for obj in plugins:
+        if any(loaded.obj is obj for loaded in host.plugins.values()):
+            continue
+        name = getattr(obj, "__name__", type(obj).__name__)
+        if host.register(obj, source=f"tests ({name})") is None:
+            raise RuntimeError(f"plugin {name} could not be registered: {host.broken[-1].error}")
+    return host
+
+
 @pytest.fixture(scope="session")
-async def database(backend: Backend) -> AsyncIterator[Any]:
-    """The migrated database of this backend, used through the app role."""
+def quanyu_plugins() -> list[Any]:
+    """The plugins under test besides the installed ones: override it in your ``conftest.py``.
+
+    ::
+
+        @pytest.fixture(scope="session")
+        def quanyu_plugins():
+            import quanyu_visits
+
+            return [quanyu_visits]
+    """
+    return []
+
+
+@pytest.fixture(scope="session")
+def plugin_host(quanyu_plugins: list[Any]) -> Iterator[PluginHost]:
+    """The process's plugin host for the session: installed plugins plus ``quanyu_plugins``.
+
+    Set before ``database`` migrates (so the plugins' tables exist) and used by
+    ``client``; the previous host is put back at the end of the session.
+    """
+    from core.plugins.host import get_host, set_host
+
+    previous = get_host()
+    if not quanyu_plugins:
+        yield previous
+        return
+    host = build_plugin_host(*quanyu_plugins)
+    set_host(host)
+    try:
+        yield host
+    finally:
+        set_host(previous)
+
+
+@pytest.fixture(scope="session")
+async def database(backend: Backend, plugin_host: PluginHost) -> AsyncIterator[Any]:
+    """The migrated database of this backend (core and every plugin of ``plugin_host``), used through the app role."""
     from sqlalchemy.engine import make_url
 
     from core.db.engine import create_engine
@@ -285,15 +350,15 @@ def make_user(database: Any) -> Callable[..., Awaitable[Any]]:
 
 
 @pytest.fixture
-async def client(database: Any, redis_client: Any) -> AsyncIterator[Any]:
-    """An HTTP test client of the whole app on this backend."""
+async def client(database: Any, redis_client: Any, plugin_host: PluginHost) -> AsyncIterator[Any]:
+    """An HTTP test client of the whole app (with the plugins of ``plugin_host``) on this backend."""
     import httpx
 
     from core.web.app import create_app
 
     # ASGITransport runs the app on the test's own event loop, which the
     # database pools are bound to (Litestar's test client uses another loop).
-    app = create_app(database, redis_client)
+    app = create_app(database, redis_client, plugin_host=plugin_host)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
@@ -325,9 +390,50 @@ async def admin(make_tenant: Any, make_user: Any, login: Any) -> Any:
 
 @dataclass
 class Actor:
+    """A logged-in account: its district, its user row and the bearer ``headers`` to send."""
+
     tenant: TenantHandle
     user: Any
     headers: dict[str, str]
+
+
+@pytest.fixture
+def make_actor(make_tenant: Any, make_user: Any, login: Any) -> Callable[..., Awaitable[Actor]]:
+    """Factory: a logged-in account holding ``roles`` (default ``system_admin``).
+
+    ``await make_actor()`` is the administrator of a fresh district (another
+    district than ``admin``'s); ``await make_actor("secretary", tenant=admin.tenant,
+    node_id=street.id)`` a secretary of one street of ``admin``'s district.
+    """
+
+    async def make(
+        *roles: str, tenant: TenantHandle | None = None, node_id: uuid.UUID | None = None
+    ) -> Actor:
+        district = tenant or await make_tenant()
+        user = await make_user(district, *(roles or ("system_admin",)), node_id=node_id)
+        return Actor(district, user, await login(district, user))
+
+    return make
+
+
+@pytest.fixture
+def enable_plugin(client: Any) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Factory: ``await enable_plugin(admin, "visits")`` enables a plugin for ``admin``'s district.
+
+    It goes through the API as a district administrator would (``POST
+    /api/v1/plugins/<slug>/enable``), so ``actor`` must hold ``tenant.configure``
+    at the district root, and the plugin's requirements must be enabled first.
+    Returns the plugin as the API shows it.
+    """
+
+    async def enable(actor: Actor, slug: str) -> dict[str, Any]:
+        response = await client.post(f"/api/v1/plugins/{slug}/enable", headers=actor.headers)
+        client.cookies.clear()
+        assert response.status_code == 200, f"enabling {slug}: {response.status_code} {response.text}"
+        result: dict[str, Any] = response.json()
+        return result
+
+    return enable
 
 
 def run(coro: Awaitable[Any]) -> Any:

@@ -1,8 +1,9 @@
-"""``quanyu plugin``: list installed plugins; enable or disable one for a district."""
+"""``quanyu plugin``: list installed plugins; enable or disable one for a district; start a new one."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -129,3 +130,36 @@ async def _redis() -> Any:
 
 enable = _change("enable")
 disable = _change("disable")
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Create the package in this directory, as quanyu-<NAME>/.",
+)
+@click.option("--name-zh", help="The mechanism's Chinese name (default: the English one).")
+@click.option("--name-en", help="The mechanism's English name (default: NAME in words).")
+def plugin_new(name: str, parent: Path, name_zh: str | None, name_en: str | None) -> None:
+    """Create a plugin package to start from: quanyu-NAME, importable as quanyu_NAME.
+
+    NAME is the plugin's slug (2 to 40 lower-case letters, digits and
+    underscores): its entry-point name, its URL prefix /api/v1/m/NAME/ and the
+    prefix of its tables. The package has a table with its migration, a scoped
+    and audited API, messages, isolation examples and passing tests.
+    """
+    from core.cli import fail
+    from core.plugins.scaffold import ScaffoldError, new_plugin
+
+    try:
+        target = new_plugin(name, parent, name_zh=name_zh, name_en=name_en)
+    except ScaffoldError as exc:
+        raise fail(str(exc)) from None
+    click.echo(f"created {target}")
+    if name_zh is None:
+        click.echo(f"  give it a Chinese name: name_zh in {target.name}/quanyu_{name}/__init__.py")
+    click.echo(f"  cd {target} && pip install -e . && QUANYU_TEST_BACKENDS=sqlite pytest")
