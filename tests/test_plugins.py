@@ -240,3 +240,12 @@ async def test_purge_shows_then_deletes_only_a_disabled_plugins_data_here(
         assert await session.scalar(select(func.count()).select_from(HelloNote)) == 1, (
             "another district keeps its data"
         )
+
+
+async def test_enabling_gives_built_in_roles_the_plugins_default_permissions(client, admin, make_user, login):
+    viewer = await login(admin.tenant, await make_user(admin.tenant, "viewer"))
+    await client.post(f"{API}/hello/enable", headers=admin.headers)
+    me = (await client.get("/api/v1/auth/me", headers=admin.headers)).json()
+    assert "hello.greet" in me["permissions"]
+    viewer_me = (await client.get("/api/v1/auth/me", headers=viewer)).json()
+    assert "hello.greet" not in viewer_me["permissions"], "not a default of viewer"

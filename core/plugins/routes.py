@@ -72,7 +72,7 @@ async def plugin_gate(connection: ASGIConnection[Any, Any, Any, Any], handler: B
     principal = connection.scope.get("user")
     session = connection.scope.get("state", {}).get(DB_SESSION_KEY)
     if not isinstance(principal, Principal) or session is None:
-        raise not_found()
+        return  # not logged in: the permission guard answers 401
     cache: state.EnabledCache = connection.app.state.plugin_cache
     if slug not in await cache.enabled(session, principal.tenant_id):
         raise not_found()

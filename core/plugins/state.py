@@ -106,6 +106,27 @@ def _unmet_requirements(host: PluginHost, manifest: Manifest, enabled: set[str])
     return unmet
 
 
+async def grant_default_permissions(session: AsyncSession, manifest: Manifest) -> None:
+    """Give the district's built-in roles the plugin's permissions they hold by default (once, when
+    first missing); the district's security administrator may change roles afterwards."""
+    from core.auth.models import Role
+    from core.auth.permissions import duties_of
+
+    wanted: dict[str, set[str]] = {}
+    for permission in manifest.permissions:
+        for role_key in permission.default_roles:
+            wanted.setdefault(role_key, set()).add(permission.key)
+    if not wanted:
+        return
+    for role in await session.scalars(select(Role).where(Role.key.in_(wanted), Role.builtin.is_(True))):
+        merged = set(role.permissions) | wanted[role.key]
+        if len(duties_of(merged)) > 1:
+            continue  # never let a default break the separation of duties
+        if merged != set(role.permissions):
+            role.permissions = sorted(merged)
+    await session.flush()
+
+
 async def statuses(session: AsyncSession, host: PluginHost, tenant_id: uuid.UUID) -> list[PluginStatus]:
     rows = await _rows(session, tenant_id)
     return [
@@ -149,6 +170,7 @@ async def enable(session: AsyncSession, host: PluginHost, tenant_id: uuid.UUID, 
         row.enabled = True
         row.enabled_at = now
     await session.flush()
+    await grant_default_permissions(session, manifest)
     try:
         await host.call_one(
             slug, "quanyu_plugin_enabled", raise_errors=True, tenant_id=tenant_id, session=session

@@ -146,7 +146,7 @@ def create_app(
     api = Router(
         path=API_PREFIX,
         route_handlers=[*api_handlers(), *plugin_routers(plugin_host)],
-        guards=[permission_guard, plugin_gate],
+        guards=[plugin_gate, permission_guard],  # a disabled plugin is 404 before any 403
     )
     app = Litestar(
         route_handlers=[

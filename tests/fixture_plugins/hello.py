@@ -20,6 +20,7 @@ from core.api import (
     Manifest,
     MigrationLocation,
     Output,
+    PluginPermission,
     TenantScoped,
     Timestamped,
     hookimpl,
@@ -79,7 +80,20 @@ class HelloController(Controller):
 @hookimpl
 def quanyu_manifest() -> Manifest:
     return Manifest(
-        slug="hello", name_zh="问候", name_en="Hello", version="1.2.0", pillar="other", config=HelloConfig
+        slug="hello",
+        name_zh="问候",
+        name_en="Hello",
+        version="1.2.0",
+        pillar="other",
+        config=HelloConfig,
+        permissions=(
+            PluginPermission(
+                key="hello.greet",
+                description_zh="查看问候",
+                description_en="Read greetings",
+                default_roles=("system_admin", "org_admin", "secretary"),
+            ),
+        ),
     )
 
 
