@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import click
-import msgspec
 
 
 @click.group("plugin")
@@ -56,7 +56,7 @@ async def _list(as_json: bool, district: str | None) -> None:
         if district:
             row["enabled"] = enabled.get(m.slug, False)
         rows.append(row)
-    broken = [msgspec.structs.asdict(b) if hasattr(b, "__struct_fields__") else vars(b) for b in host.broken]
+    broken = [dataclasses.asdict(b) for b in host.broken]
     if as_json:
         click.echo(json.dumps({"plugins": rows, "failed": broken}, ensure_ascii=False, indent=2))
         return
