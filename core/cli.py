@@ -247,7 +247,7 @@ async def tenant_show(district: str, as_json: bool) -> None:
         info = _tenant_dict(found)
         for label, model in (("org_nodes", OrgNode), ("people", Person), ("users", User)):
             info[label] = await session.scalar(
-                select(func.count()).select_from(model).where(model.tenant_id == found.id)  # type: ignore[attr-defined]
+                select(func.count()).select_from(model).where(model.tenant_id == found.id)
             )
         info["settings"] = found.settings
     if as_json:
@@ -286,7 +286,12 @@ async def _set_status(district: str, status: str) -> None:
                     for key in keys:
                         members = await redis.smembers(key)
                         if members:
-                            await redis.delete(*(b"quanyu:session:" + m for m in members))
+                            await redis.delete(
+                                *(
+                                    b"quanyu:session:" + (m if isinstance(m, bytes) else m.encode())
+                                    for m in members
+                                )
+                            )
                         await redis.delete(key)
                 finally:
                     await redis.aclose()
@@ -409,9 +414,10 @@ async def user_create(
                     where = OrgNode.id == uuid.UUID(node)
                 except ValueError:
                     where = OrgNode.code == node
-                target = (await session.scalars(select(OrgNode).where(where))).first()
-                if target is None:
+                found_node = (await session.scalars(select(OrgNode).where(where))).first()
+                if found_node is None:
                     raise fail(f"no org node {node!r} in district {found.slug}")
+                target = found_node
             created = await create_user(
                 session,
                 username=username,

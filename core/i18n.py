@@ -41,7 +41,11 @@ def _load_one(domain: str, directory: Path, locale: str) -> NullTranslations:
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     translations = Translations(domain=domain)
-    translations._catalog = {m.id: m.string for m in catalog if m.id and m.string}
+    translations._catalog = {
+        str(m.id): str(m.string)
+        for m in catalog
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str)
+    }
     return translations
 
 

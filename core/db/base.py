@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    Table,
     Uuid,
     event,
 )
@@ -120,7 +121,9 @@ def tenant_fk(
 @event.listens_for(TenantScoped, "instrument_class", propagate=True)
 def _add_tenant_foreign_keys(mapper: Mapper[Any], class_: type) -> None:
     table = mapper.local_table
-    if table is None or getattr(table, "_quanyu_fk_done", False):
+    if not isinstance(table, Table):
+        return
+    if table.info.get("quanyu_fk_done"):
         return
     for column in list(table.columns):
         spec = column.info.get(_TENANT_FK_INFO)
@@ -136,7 +139,7 @@ def _add_tenant_foreign_keys(mapper: Mapper[Any], class_: type) -> None:
         )
         if spec["index"]:
             Index(f"ix_{table.name}_tenant_id_{column.name}", table.c.tenant_id, column)
-    table._quanyu_fk_done = True  # type: ignore[attr-defined]
+    table.info["quanyu_fk_done"] = True
 
 
 def tenant_relationship(target: str, fk_column: str, **kwargs: Any) -> Any:

@@ -70,7 +70,7 @@ def run_outbox_job(entry_id: str, tenant_id: str | None = None) -> None:
 
 def make_broker(url: str, **options: Any) -> RedisBroker:
     """A Redis broker with the outbox actor declared on it (never at import time)."""
-    broker = RedisBroker(url=url, namespace="quanyu", **options)
+    broker = RedisBroker(url=url, namespace="quanyu", **options)  # type: ignore[no-untyped-call]
     dramatiq.set_broker(broker)
     # The outbox retries (with back-off, and across Redis restarts); dramatiq itself must not.
     dramatiq.Actor(

@@ -79,7 +79,7 @@ class PluginHost:
         self, obj: Any, *, source: str = "registered in process", name: str | None = None
     ) -> LoadedPlugin | None:
         """Register one plugin object (module or instance); a bad one is recorded in ``broken``."""
-        label = name or getattr(obj, "__name__", type(obj).__name__)
+        label = str(name or getattr(obj, "__name__", type(obj).__name__))
         try:
             self.pm.register(obj, name=label)
         except ValueError as exc:
@@ -177,8 +177,8 @@ class PluginHost:
         for slug, impl in self._impls(hook_name, slugs):
             try:
                 result = impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-                if inspect.isawaitable(result):
-                    result.close()  # type: ignore[union-attr]
+                if inspect.iscoroutine(result):
+                    result.close()
                     raise TypeError(f"{hook_name} must be synchronous")
             except Exception:
                 log.exception("plugin %s failed in %s; its contribution is left out", slug, hook_name)

@@ -182,9 +182,10 @@ async def import_tenant(
             f"a district with this {'id' if clash.id == new_id else 'slug or code'} exists ({clash.slug}, "
             f"{clash.code}); import a copy with --slug and --code"
         )
-    tenant_row = _decoder(Tenant.__table__)(dict(source))
+    tenant_table = Base.metadata.tables["tenant"]
+    tenant_row = _decoder(tenant_table)(dict(source))
     tenant_row.update(id=new_id, slug=slug, code=code)
-    await session.execute(insert(Tenant.__table__), [tenant_row])
+    await session.execute(insert(tenant_table), [tenant_row])
     for table in archived_tables():
         rows = tables.get(table.name, [])
         if not rows:

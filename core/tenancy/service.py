@@ -55,16 +55,16 @@ def parse_definition(text: str, source: str, overrides: dict[str, Any] | None = 
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(f"{source}: not valid TOML: {exc}") from None
-    for key, value in (overrides or {}).items():
+    for name, value in (overrides or {}).items():
         if value is not None:
-            raw[key] = value
+            raw[name] = value
     try:
         return msgspec.convert(raw, TenantDefinition)
     except msgspec.ValidationError as exc:
         message = str(exc)
         field = re.search(r"`\$\.([\w.\[\]]+)`", message)
         unknown = re.search(r"unknown field `([^`]+)`", message)
-        key = unknown.group(1) if unknown else field.group(1).split(".")[-1] if field else None
+        key: str | None = unknown.group(1) if unknown else field.group(1).split(".")[-1] if field else None
         line = _line_of(text, key) if key else None
         where = f"{source}, line {line}" if line else source
         raise DefinitionError(f"{where}: {message}") from None

@@ -53,7 +53,7 @@ def request_locale(query_string: str, cookie_header: str, accept_language: str |
 
 def request_context_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if str(scope["type"]) != "http":
             await app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -61,7 +61,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else uuid.uuid4().hex
         client = scope.get("client")
         set_context(RequestContext(request_id=request_id, address=client[0] if client else None))
-        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id  # type: ignore[typeddict-item]
+        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id
         set_current_tenant(None)
         set_locale(
             request_locale(
