@@ -42,6 +42,7 @@ from core.errors import (
     not_found,
 )
 from core.i18n import _, add_catalog, current_locale, translate
+from core.isolation import Example as IsolationExample
 from core.notifications.service import notify
 from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, register_kind
 from core.orgs.models import OrgNode, in_subtree
@@ -68,6 +69,7 @@ __all__ = [
     "Grant",
     "Input",
     "Invalid",
+    "IsolationExample",
     "Manifest",
     "MigrationLocation",
     "NoConfig",

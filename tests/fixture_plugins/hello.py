@@ -161,7 +161,7 @@ async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> l
 
 @hookimpl
 def quanyu_isolation_examples() -> dict[tuple[str, str], Any]:
-    from tests.isolation.registry import Example
+    from core.api import IsolationExample as Example
 
     async def greeting(world: Any) -> Any:
         await world.ensure_plugin("hello", enabled=True)
