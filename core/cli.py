@@ -259,7 +259,6 @@ async def tenant_show(district: str, as_json: bool) -> None:
 
 
 async def _set_status(district: str, status: str) -> None:
-    from core.auth.models import AuthSession
     from core.db.session import get_database
     from core.tenancy.service import set_status
 
@@ -273,26 +272,17 @@ async def _set_status(district: str, status: str) -> None:
             session, found.id, f"tenant.{'suspend' if status == 'suspended' else 'resume'}"
         )
         if status == "suspended":
-            from sqlalchemy import delete
+            from core.auth.sessions import DatabaseSessionStore, RedisSessionStore
 
-            await session.execute(delete(AuthSession).where(AuthSession.tenant_id == found.id))
+            # Sessions may be in either store (the setting can change): end them in both.
+            await DatabaseSessionStore(session).delete_for_tenant(found.id)
             redis_url = get_settings().redis_url
             if redis_url:
                 from redis.asyncio import Redis
 
                 redis = Redis.from_url(redis_url)
                 try:
-                    keys = [k async for k in redis.scan_iter(f"quanyu:t:{found.id}:user_sessions:*")]
-                    for key in keys:
-                        members = await redis.smembers(key)
-                        if members:
-                            await redis.delete(
-                                *(
-                                    b"quanyu:session:" + (m if isinstance(m, bytes) else m.encode())
-                                    for m in members
-                                )
-                            )
-                        await redis.delete(key)
+                    await RedisSessionStore(redis).delete_for_tenant(found.id)
                 finally:
                     await redis.aclose()
     click.echo(f"district {found.slug} is now {status}")

@@ -545,3 +545,19 @@ async def test_audit_admin_reads_logins_and_filters(client, admin, make_user, lo
 async def test_only_audit_readers_read_the_audit_log(client, admin, make_user, login, role):
     user = await make_user(admin.tenant, role)
     problem(await client.get(f"{API}/audit", headers=await login(admin.tenant, user)), 403, "forbidden")
+
+
+async def test_ending_a_districts_sessions_leaves_other_districts_logged_in(
+    client, database, redis_client, make_tenant, make_user, login
+):
+    """What `quanyu tenant suspend` does to sessions, in whichever store this backend uses."""
+    from core.auth.sessions import DatabaseSessionStore, RedisSessionStore
+
+    suspended, other = await make_tenant(), await make_tenant()
+    doomed = await login(suspended, await make_user(suspended, "viewer"))
+    kept = await login(other, await make_user(other, "viewer"))
+    async with database.system_transaction() as session:
+        store = RedisSessionStore(redis_client) if redis_client is not None else DatabaseSessionStore(session)
+        assert await store.delete_for_tenant(suspended.id) == 1
+    assert (await client.get("/api/v1/auth/me", headers=doomed)).status_code == 401
+    assert (await client.get("/api/v1/auth/me", headers=kept)).status_code == 200

@@ -19,12 +19,12 @@ from core.audit import service as audit
 from core.auth.models import USER_ACTIVE, USER_DISABLED, USER_INVITED, Role, RoleAssignment, User, UserToken
 from core.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
 from core.auth.permissions import SEPARATION_MESSAGE, duties_of, get_permission
-from core.auth.scope import Principal, node_in_scope, scoped_select
+from core.auth.scope import Principal, load_in_scope, node_in_scope
 from core.auth.sessions import SessionStore, open_session
 from core.crypto import token_hash
 from core.db.base import utcnow
 from core.db.session import bind_tenant
-from core.errors import Conflict, FieldProblem, Forbidden, Invalid, Unauthorized, invalid_field, not_found
+from core.errors import Conflict, FieldProblem, Forbidden, Invalid, Unauthorized, invalid_field
 from core.i18n import _
 from core.orgs.models import OrgNode
 from core.tenancy.models import Tenant
@@ -404,11 +404,7 @@ async def revoke(session: AsyncSession, principal: Principal, assignment_id: uui
 async def load_assignment(
     session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, permission: str
 ) -> RoleAssignment:
-    stmt = scoped_select(RoleAssignment, principal, permission).where(RoleAssignment.id == assignment_id)
-    row = (await session.scalars(stmt)).first()
-    if row is None:
-        raise not_found()
-    return row
+    return await load_in_scope(session, principal, RoleAssignment, assignment_id, permission)
 
 
 def role_snapshot(role: Role) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class SessionStore(Protocol):
         self, tenant_id: uuid.UUID, user_id: uuid.UUID, keep: str | None = None
     ) -> int: ...
     async def list_for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[SessionRecord]: ...
+    async def delete_for_tenant(self, tenant_id: uuid.UUID) -> int: ...
 
 
 class DatabaseSessionStore:
@@ -84,6 +85,10 @@ class DatabaseSessionStore:
         result = await self.session.execute(stmt)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def delete_for_tenant(self, tenant_id: uuid.UUID) -> int:
+        result = await self.session.execute(delete(AuthSession).where(AuthSession.tenant_id == tenant_id))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def list_for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[SessionRecord]:
         rows = await self.session.scalars(
             select(AuthSession).where(AuthSession.tenant_id == tenant_id, AuthSession.user_id == user_id)
@@ -101,7 +106,7 @@ class RedisSessionStore:
     def _key(self, hashed: str) -> str:
         return f"{self.prefix}:session:{hashed}"
 
-    def _user_key(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    def _user_key(self, tenant_id: uuid.UUID, user_id: uuid.UUID | str) -> str:
         return f"{self.prefix}:t:{tenant_id}:user_sessions:{user_id}"
 
     @staticmethod
@@ -144,6 +149,18 @@ class RedisSessionStore:
             await self.redis.delete(*(self._key(m) for m in doomed))  # type: ignore[attr-defined]
             await self.redis.srem(user_key, *doomed)  # type: ignore[attr-defined]
         return len(doomed)
+
+    async def delete_for_tenant(self, tenant_id: uuid.UUID) -> int:
+        """End every session of a district (suspension): each user's set names their sessions."""
+        deleted = 0
+        pattern = self._user_key(tenant_id, "*")
+        async for user_key in self.redis.scan_iter(pattern):  # type: ignore[attr-defined]
+            members = [m.decode() if isinstance(m, bytes) else m for m in await self.redis.smembers(user_key)]  # type: ignore[attr-defined]
+            if members:
+                await self.redis.delete(*(self._key(m) for m in members))  # type: ignore[attr-defined]
+            await self.redis.delete(user_key)  # type: ignore[attr-defined]
+            deleted += len(members)
+        return deleted
 
     async def list_for_user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[SessionRecord]:
         user_key = self._user_key(tenant_id, user_id)
