@@ -37,7 +37,7 @@ clean:
 
 # Refresh the message catalogues after changing user-facing strings (then translate core/locale/zh_CN).
 messages: setup
-	$(BIN)/pybabel extract --project quanyu --no-location --sort-output -F babel.cfg -k _ -o core/locale/quanyu.pot core plugins
+	$(BIN)/pybabel extract --project quanyu --no-location --sort-output -F babel.cfg -k _ -o core/locale/quanyu.pot core
 	for lang in zh_CN; do \
 	  if [ -f core/locale/$$lang/LC_MESSAGES/quanyu.po ]; then \
 	    $(BIN)/pybabel update --no-fuzzy-matching -D quanyu -i core/locale/quanyu.pot -d core/locale -l $$lang; \

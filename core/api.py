@@ -20,6 +20,7 @@ from core.auth.scope import (
     scope_predicate,
     scoped_select,
 )
+from core.clock import DISTRICT_TIMEZONE, district_now, district_today
 from core.context import current_principal
 from core.dashboard.figures import Figure
 from core.db.base import Base, TenantScoped, Timestamped, tenant_fk, tenant_relationship, utcnow
@@ -43,19 +44,24 @@ from core.errors import (
 )
 from core.i18n import _, add_catalog, current_locale, translate
 from core.isolation import Example as IsolationExample
+from core.jobs.service import JobContext, enqueue
+from core.jobs.service import publish as publish_event
 from core.notifications.service import notify
 from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, register_kind
 from core.orgs.models import OrgNode, in_subtree
+from core.orgs.services import add_node, ancestors
 from core.people.models import Affiliation, Person
 from core.people.services import AffiliationKind, register_affiliation_kind
 from core.plugins.host import hookimpl
 from core.plugins.manifest import Manifest, NoConfig, PluginPermission
+from core.plugins.state import plugin_config
 from core.tenancy.context import current_tenant_id, tenant_context
 from core.web.deps import DB, CurrentPrincipal, Paging
 from core.web.schemas import Input, Output, Page, PageParams, paginate
 
 __all__ = [
     "DB",
+    "DISTRICT_TIMEZONE",
     "Affiliation",
     "AffiliationKind",
     "BadRequest",
@@ -70,6 +76,7 @@ __all__ = [
     "Input",
     "Invalid",
     "IsolationExample",
+    "JobContext",
     "Manifest",
     "MigrationLocation",
     "NoConfig",
@@ -93,14 +100,19 @@ __all__ = [
     "Unauthorized",
     "_",
     "add_catalog",
+    "add_node",
     "allow_parent",
+    "ancestors",
     "audit",
     "audit_diff",
     "current_locale",
     "current_principal",
     "current_tenant_id",
     "disable_tenant_rls",
+    "district_now",
+    "district_today",
     "enable_tenant_rls",
+    "enqueue",
     "get_database",
     "get_kind",
     "hookimpl",
@@ -112,6 +124,8 @@ __all__ = [
     "not_found",
     "notify",
     "paginate",
+    "plugin_config",
+    "publish_event",
     "register_affiliation_kind",
     "register_kind",
     "register_permission",

@@ -112,6 +112,43 @@ def db_upgrade() -> None:
         click.echo(f"{name}: {', '.join(heads) or '(empty)'}")
 
 
+@db.command("revision")
+@click.argument("location_name", metavar="LOCATION")
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+@click.option("--empty", is_flag=True, help="Write an empty revision instead of comparing the models.")
+def db_revision(location_name: str, message: str, empty: bool) -> None:
+    """Write the next migration of LOCATION (``core`` or a plugin's slug) from its models.
+
+    The models are compared with a scratch SQLite database migrated to the
+    current heads, so the result does not depend on any real database. Read
+    the script before committing it: add ``enable_tenant_rls`` for new
+    tenant tables and anything autogenerate cannot see.
+    """
+    import tempfile
+
+    from sqlalchemy import create_engine as create_sync_engine
+
+    from core.db.migrate import _upgrade_sync, all_locations, head_revisions, revision
+
+    locations = all_locations()
+    location = next((loc for loc in locations if loc.name == location_name), None)
+    if location is None:
+        names = ", ".join(loc.name for loc in locations)
+        raise fail(f"no migration location named {location_name!r}; installed: {names}")
+    heads = head_revisions()[location.name]
+    suffix = heads[0].rsplit("_", 1)[-1] if heads else "0"
+    number = int(suffix) if suffix.isdigit() else len(heads)
+    rev_id = f"{location.name}_{number + 1:04d}"
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_sync_engine(f"sqlite:///{scratch}/scratch.db")
+        with engine.begin() as connection:
+            _upgrade_sync(connection, locations, "heads")
+            (location.path / "versions").mkdir(parents=True, exist_ok=True)
+            script = revision(location, message, connection=connection, autogenerate=not empty, rev_id=rev_id)
+        engine.dispose()
+    click.echo(f"wrote {script.path}")
+
+
 async def _require_schema() -> None:
     """Fail with one line unless the database answers, is migrated, and (PostgreSQL) the system role bypasses RLS."""
     from sqlalchemy import text

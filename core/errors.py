@@ -60,6 +60,9 @@ class ProblemError(Exception):
         status: int | None = None,
         **params: Any,
     ) -> None:
+        if status is not None and not isinstance(status, int):
+            # A message placeholder named {status} (a record's state) is a parameter, not the HTTP status.
+            params["status"], status = status, None
         self.status = status or self.default_status
         self.message = message or self.title
         self.code = code or self.default_code

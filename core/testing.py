@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import os
 import secrets
 import uuid
@@ -519,3 +520,42 @@ def round_trip(database: Any, tmp_path: Path) -> Callable[..., Awaitable[dict[st
         return compared
 
     return run
+
+
+@pytest.fixture
+def run_jobs(database: Any, plugin_host: PluginHost) -> Callable[[], Awaitable[int]]:
+    """``await run_jobs()`` works the outbox as the worker does until nothing is due; returns how many ran.
+
+    Jobs run through the real path (claimed, run with their district's session,
+    skipped where their plugin is disabled, retried later when they fail).
+    """
+    from core.jobs.service import run_due
+
+    async def run() -> int:
+        total = 0
+        while ran := await run_due(database, plugin_host, limit=1000):
+            total += ran
+        return total
+
+    return run
+
+
+@pytest.fixture
+def fire_schedule(database: Any, plugin_host: PluginHost, run_jobs: Any) -> Callable[..., Awaitable[int]]:
+    """``await fire_schedule("visits.remind", tick)`` does what the scheduler does at ``tick`` for that
+    job (one outbox job per district with the plugin enabled, deduplicated per tick), then runs the jobs.
+
+    Returns how many districts got a new job (0 when this tick was fired already).
+    """
+    from core.jobs.scheduler import fan_out, schedules
+
+    async def fire(job_name: str, tick: dt.datetime | None = None) -> int:
+        found = [s for s in schedules(plugin_host) if s.job_name == job_name]
+        assert found, (
+            f"no schedule for {job_name!r}; declared: {[s.job_name for s in schedules(plugin_host)]}"
+        )
+        created = await fan_out(database, found[0], tick or dt.datetime.now(dt.UTC))
+        await run_jobs()
+        return created
+
+    return fire

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
@@ -153,6 +154,15 @@ def test_demo_ensure_provisions_runzhou_once(cli, test_settings):
         assert role in logins
     shown = json.loads(cli("tenant", "show", "runzhou", "--json").output)
     assert (shown["code"], shown["people"], shown["users"]) == ("321111", 12000, 7)
+    # Every installed mechanism is switched on and fills its records after the seed.
+    reported = {
+        line.split(":", 1)[0].split()[-1]: ast.literal_eval(line.split(":", 1)[1].strip())
+        for line in first.output.splitlines()
+        if line.strip().startswith("mechanism ") and ": {" in line
+    }
+    linkage = reported["joint_committees"]
+    assert linkage["committees"] == 1 + 7 + 52 + 8, "the district, 7 streets, 52 communities and 8 villages"
+    assert linkage["part_time_members"] >= 200, "200+ part-time members (seed)"
     again = cli("demo", "ensure", "--definition", str(definition))
     assert again.exit_code == 0 and "already provisioned" in again.output
 

@@ -154,7 +154,8 @@ async def test_a_schedule_tick_reaches_each_enabled_district_once(
     from core.jobs.scheduler import fan_out, schedules
 
     found = {s.job_name: s for s in schedules(plugin_host)}
-    assert set(found) == {"hello.morning_greeting"}, "an unknown job and a bad cron are left out"
+    hello = {name for name in found if name.startswith("hello.")}
+    assert hello == {"hello.morning_greeting"}, "an unknown job and a bad cron are left out"
     other = await make_tenant()  # hello stays disabled there
     await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
     tick = dt.datetime(2026, 11, 27, 0, 0, 12, tzinfo=dt.UTC)

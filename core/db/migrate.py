@@ -93,8 +93,17 @@ async def current_revisions(engine: AsyncEngine) -> dict[str, list[str]]:
     return result
 
 
-def revision(location: MigrationLocation, message: str, *, connection: Connection, autogenerate: bool) -> Any:
-    return command.revision(alembic_config(location, connection), message=message, autogenerate=autogenerate)
+def revision(
+    location: MigrationLocation,
+    message: str,
+    *,
+    connection: Connection,
+    autogenerate: bool,
+    rev_id: str | None = None,
+) -> Any:
+    return command.revision(
+        alembic_config(location, connection), message=message, autogenerate=autogenerate, rev_id=rev_id
+    )
 
 
 # Tables whose rows nobody may change or remove once written.

@@ -51,11 +51,13 @@ class DemoResult:
     people: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     logins_file: Path | None = None
+    mechanisms: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
         if not self.created:
             return f"demo district {self.slug} is already provisioned"
         lines = [f"demo district {self.slug}: {self.nodes} organisations, {self.people} people"]
+        lines += [f"  mechanism {slug}: {counts}" for slug, counts in self.mechanisms.items()]
         lines += [f"  {role:<15} {username:<10} {password}" for username, role, password in self.logins]
         return "\n".join(lines)
 
@@ -213,4 +215,60 @@ async def ensure_demo(
             )
             logins.append((username, role, password))
     path = _write_logins(logins_text(definition.slug, logins))
-    return DemoResult(definition.slug, True, len(plan.nodes) + 1, len(plan.people), logins, path)
+    mechanisms = await enable_mechanisms_with_demo_data(tenant_id, plan, progress)
+    return DemoResult(definition.slug, True, len(plan.nodes) + 1, len(plan.people), logins, path, mechanisms)
+
+
+def _requirements_first(host: Any) -> list[str]:
+    """Installed plugins' slugs ordered so that each comes after the plugins it requires."""
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(slug: str) -> None:
+        if slug in ordered or slug in visiting or host.manifest(slug) is None:
+            return
+        visiting.add(slug)
+        for required in sorted(host.manifest(slug).requires):
+            visit(required)
+        ordered.append(slug)
+
+    for manifest in host.manifests():
+        visit(manifest.slug)
+    return ordered
+
+
+async def enable_mechanisms_with_demo_data(
+    tenant_id: uuid.UUID, plan: DemoPlan, progress: Callable[[str], Any] = lambda _message: None
+) -> dict[str, Any]:
+    """The demo district runs the whole model: enable every installed mechanism, then let each fill
+    its demo records (``quanyu_demo_data``), each in its own transaction so one failing plugin leaves
+    the others' records whole. Returns what each plugin reported."""
+    from core.plugins import state
+    from core.plugins.host import get_host
+
+    host = get_host()
+    database = get_database()
+    enabled: list[str] = []
+    for slug in _requirements_first(host):
+        try:
+            async with database.transaction(tenant_id) as session:
+                await state.enable(session, host, tenant_id, slug)
+            enabled.append(slug)
+        except Exception as exc:  # a plugin that refuses (unmet requirement, veto) stays off
+            progress(f"mechanism {slug} left disabled: {exc}")
+    from core.plugins.cli import _redis
+
+    await state.EnabledCache(await _redis()).invalidate(tenant_id)
+    reported: dict[str, Any] = {}
+    for slug in enabled:
+        started = dt.datetime.now()
+        async with database.transaction(tenant_id) as session:
+            for found_slug, result in await host.call(
+                "quanyu_demo_data", enabled=[slug], tenant_id=tenant_id, session=session, plan=plan
+            ):
+                reported[found_slug] = result
+        if slug in reported:
+            progress(
+                f"demo data of {slug} in {(dt.datetime.now() - started).total_seconds():.1f}s: {reported[slug]}"
+            )
+    return reported

@@ -8,20 +8,20 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core.clock import DISTRICT_TIMEZONE
 from core.db.session import Database
 from core.jobs.service import enqueue, job_functions
 from core.plugins.models import TenantPlugin
 
 log = logging.getLogger("quanyu.jobs")
 # Districts run on Beijing time: "08:00 every Monday" means 08:00 there.
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+TIMEZONE = DISTRICT_TIMEZONE
 
 
 @dataclass(frozen=True)

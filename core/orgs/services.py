@@ -173,13 +173,30 @@ async def create_root(session: AsyncSession, tenant: Tenant) -> OrgNode:
 
 async def create_node(session: AsyncSession, principal: Principal, data: NodeCreate) -> OrgNode:
     parent = await node_in_scope(session, principal, data.parent_id, "org.write")
-    kind = validate_kind(data.kind)
+    return await add_node(session, parent, data.kind, data.name, code=data.code, attrs=data.attrs)
+
+
+async def add_node(
+    session: AsyncSession,
+    parent: OrgNode,
+    kind_key: str,
+    name: str,
+    *,
+    code: str | None = None,
+    attrs: dict[str, Any] | None = None,
+) -> OrgNode:
+    """Create an organisation under ``parent`` with every rule of the tree (kind, placement, attributes,
+    unique name and code among siblings), audited and published as ``org.created``.
+
+    The caller has authorised the write (a route with ``node_in_scope``, a job, demo data).
+    """
+    kind = validate_kind(kind_key)
     validate_placement(kind, parent)
-    name = _clean_name(data.name)
-    attrs = validate_attrs(kind, data.attrs)
-    await _check_unique(session, parent_id=parent.id, name=name, code=data.code, exclude=None)
+    clean = _clean_name(name)
+    checked = validate_attrs(kind, attrs or {})
+    await _check_unique(session, parent_id=parent.id, name=clean, code=code, exclude=None)
     node = OrgNode(
-        kind=kind.key, name=name, code=data.code, parent_id=parent.id, attrs=attrs, depth=parent.depth + 1
+        kind=kind.key, name=clean, code=code, parent_id=parent.id, attrs=checked, depth=parent.depth + 1
     )
     node.path = parent.path + segment(node.id)
     session.add(node)
@@ -364,6 +381,7 @@ def subtree_select(
 
 
 async def ancestors(session: AsyncSession, node: OrgNode) -> list[OrgNode]:
+    """The organisations above ``node``, the district first and its parent last."""
     ids = path_ids(node.path)[:-1]
     if not ids:
         return []

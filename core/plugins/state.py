@@ -93,6 +93,23 @@ def config_of(manifest: Manifest, row: TenantPlugin | None) -> Any:
         return msgspec.convert({}, manifest.config)
 
 
+async def plugin_config(session: AsyncSession, slug: str, *, host: PluginHost | None = None) -> Any:
+    """The configuration of plugin ``slug`` for the district ``session`` is bound to (defaults if never set)."""
+    if host is None:
+        from core.plugins.host import get_host
+
+        host = get_host()
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:
+        raise RuntimeError("plugin_config needs a session bound to a district")
+    row = (
+        await session.scalars(
+            select(TenantPlugin).where(TenantPlugin.tenant_id == tenant_id, TenantPlugin.slug == slug)
+        )
+    ).first()
+    return config_of(_manifest(host, slug), row)
+
+
 def _unmet_requirements(host: PluginHost, manifest: Manifest, enabled: set[str]) -> list[str]:
     unmet = []
     for slug, spec in sorted(manifest.requires.items()):

@@ -31,7 +31,20 @@ from core.tenancy.service import TenantDefinition, provision, root_node
 from core.tenancy.settings import TenantSettings
 from core.testing import TEST_PASSWORD, TenantHandle
 
-ROLE_PERMISSIONS = {r.key: r.permissions for r in BUILTIN_ROLES}
+
+def _role_permissions() -> dict[str, frozenset[str]]:
+    """Built-in roles' permissions plus what each installed plugin grants them by default when enabled."""
+    from core.plugins.host import get_host
+
+    held = {r.key: set(r.permissions) for r in BUILTIN_ROLES}
+    for manifest in get_host().manifests():
+        for permission in manifest.permissions:
+            for role in permission.default_roles:
+                held.setdefault(role, set()).add(permission.key)
+    return {role: frozenset(keys) for role, keys in held.items()}
+
+
+ROLE_PERMISSIONS = _role_permissions()
 NO_ID = uuid.UUID(int=0)
 
 
@@ -235,15 +248,20 @@ class World:
         return response
 
     async def ensure_plugin(self, slug: str, *, enabled: bool) -> None:
-        """Put plugin ``slug`` in the wanted state for tenant A (enabling its requirements too)."""
-        owner = self.owners["system"]
+        """Put plugin ``slug`` in the wanted state for tenant A, and for tenant B too (its requirements
+        first): B's administrators then reach the routes themselves, so what keeps them out of A's
+        records is the tenancy and the scope, not the plugin gate."""
+        for party in (self.owners["system"], self.outsiders["system"]):
+            await self._ensure_plugin_for(party, slug, enabled=enabled)
+
+    async def _ensure_plugin_for(self, owner: Party, slug: str, *, enabled: bool) -> None:
         current = await self.call(owner, "GET", f"/api/v1/plugins/{slug}")
         assert current.status_code == 200, current.text
         if current.json()["enabled"] == enabled:
             return
         if enabled:
             for required in current.json()["requires"]:
-                await self.ensure_plugin(required, enabled=True)
+                await self._ensure_plugin_for(owner, required, enabled=True)
         response = await self.call(
             owner, "POST", f"/api/v1/plugins/{slug}/{'enable' if enabled else 'disable'}"
         )
