@@ -94,7 +94,11 @@ def quanyu_plugin_disabled(tenant_id: Any, session: Any) -> Any:
 
 @hookspec
 def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> Any:
-    """A district was just created (system ``session``, same transaction). Every installed plugin is called."""
+    """A district was just created (system ``session``, same transaction). Every installed plugin is called.
+
+    Each call runs in a savepoint: a plugin that raises is logged, its writes
+    are undone, and the district is created all the same.
+    """
 
 
 @hookspec
@@ -123,12 +127,20 @@ async def quanyu_map_features(tenant_id: Any, node: Any, session: Any) -> Any:
 
 @hookspec
 async def quanyu_tenant_export(tenant_id: Any, session: Any) -> Any:
-    """Return ``{table name: rows}`` of the plugin's data for one tenant's archive. Tenant-bound."""
+    """Return ``{name: rows}`` of what the plugin keeps for one tenant *outside its tables* (files, external state).
+
+    The plugin's tables need nothing: every tenant table of its models goes into
+    the archive with the core's. Rows are JSON-able dicts; each name becomes a
+    checksummed ``extras/<slug>/<name>.jsonl`` in the archive. Tenant-bound.
+    """
 
 
 @hookspec
 async def quanyu_tenant_import(tenant_id: Any, session: Any, tables: Any) -> Any:
-    """Write back the plugin's ``tables`` (as exported) into tenant ``tenant_id``. Tenant-bound."""
+    """Write back ``tables`` (``{name: rows}`` as the plugin's ``quanyu_tenant_export`` returned them) into
+    tenant ``tenant_id``, which may be a copy with a new id. Called only when the archive holds extras of
+    this plugin; raising aborts the whole import (nothing is written).
+    """
 
 
 @hookspec

@@ -249,3 +249,15 @@ async def test_enabling_gives_built_in_roles_the_plugins_default_permissions(cli
     assert "hello.greet" in me["permissions"]
     viewer_me = (await client.get("/api/v1/auth/me", headers=viewer)).json()
     assert "hello.greet" not in viewer_me["permissions"], "not a default of viewer"
+
+
+async def test_plugins_hear_of_a_new_district_and_a_failing_one_is_left_out(make_tenant, database):
+    from tests.fixture_plugins import hello_extra
+
+    tenant = await make_tenant("新设区")
+    assert tenant.id in hello_extra.PROVISIONED, "every installed plugin is told, enabled or not"
+    from core.tenancy.models import Tenant
+
+    async with database.system_transaction() as session:
+        stored = await session.get_one(Tenant, tenant.id)
+    assert stored.name_zh == "新设区", "the failing plugin's write was undone with its savepoint"

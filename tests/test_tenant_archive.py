@@ -86,3 +86,43 @@ def test_cli_export_import_and_broken_archives(cli, tmp_path):
     assert unreadable.exit_code == 1 and "unreadable archive" in unreadable.output
     bad_slug = cli("tenant", "import", str(archive), "--slug", "Bad Slug")
     assert bad_slug.exit_code == 1 and "--slug" in bad_slug.output
+
+
+async def test_what_a_plugin_keeps_outside_its_tables_travels_through_its_export_hook(
+    client, admin, enable_plugin, database, tmp_path
+):
+    from core.tenancy.archive import export_tenant, import_tenant, read_archive
+    from tests.fixture_plugins.hello import VISITOR_BOOK
+
+    await enable_plugin(admin, "hello")
+    VISITOR_BOOK[admin.tenant.id] = [{"name": "张三", "came_on": "2026-11-27"}]
+    archive = tmp_path / "with-extras.zip"
+    async with database.system_transaction() as session:
+        manifest = await export_tenant(session, admin.tenant.id, archive)
+    assert manifest["extras"]["hello/visitor_book"]["rows"] == 1
+    assert read_archive(archive)[1]["hello/visitor_book"] == [{"name": "张三", "came_on": "2026-11-27"}]
+    async with database.system_transaction() as session:
+        copy = await import_tenant(session, archive, slug=f"c{secrets.token_hex(4)}", code="654321")
+    assert VISITOR_BOOK[copy.id] == [{"name": "张三", "came_on": "2026-11-27"}]
+
+
+async def test_an_archive_whose_extras_were_tampered_with_is_refused(client, admin, enable_plugin, database, tmp_path):
+    import pytest
+
+    from core.tenancy.archive import ArchiveError, export_tenant, read_archive
+    from tests.fixture_plugins.hello import VISITOR_BOOK
+
+    await enable_plugin(admin, "hello")
+    VISITOR_BOOK[admin.tenant.id] = [{"name": "李四"}]
+    archive = tmp_path / "tampered.zip"
+    async with database.system_transaction() as session:
+        await export_tenant(session, admin.tenant.id, archive)
+    tampered = tmp_path / "tampered2.zip"
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "extras/hello/visitor_book.jsonl":
+                data = data.replace("李四".encode(), "王五".encode())
+            target.writestr(item, data)
+    with pytest.raises(ArchiveError, match="checksum"):
+        read_archive(tampered)

@@ -106,12 +106,47 @@ async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path)
             data = buffer.getvalue()
             archive.writestr(f"tables/{table.name}.jsonl", data)
             manifest["tables"][table.name] = {"rows": count, "sha256": hashlib.sha256(data).hexdigest()}
+        manifest["extras"] = {}
+        for slug, extra in await _plugin_extras(session, tenant_id):
+            for name, rows in sorted(dict(extra).items()):
+                data = b"".join(
+                    json.dumps({k: _encode(v) for k, v in dict(row).items()}, ensure_ascii=False).encode()
+                    + b"\n"
+                    for row in rows
+                )
+                archive.writestr(f"extras/{slug}/{name}.jsonl", data)
+                manifest["extras"][f"{slug}/{name}"] = {
+                    "rows": len(rows),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
 
 
+async def _plugin_extras(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[str, Any]]:
+    """What the district's enabled plugins keep outside their tables (``quanyu_tenant_export``).
+
+    A plugin's tables are archived with the core's, found through its models;
+    this hook is for anything else it must carry (files, external state).
+    """
+    from core.plugins.host import get_host
+    from core.plugins.models import TenantPlugin
+
+    enabled = list(
+        await session.scalars(
+            select(TenantPlugin.slug).where(
+                TenantPlugin.tenant_id == tenant_id, TenantPlugin.enabled.is_(True)
+            )
+        )
+    )
+    return await get_host().call(
+        "quanyu_tenant_export", enabled=enabled, tenant_id=tenant_id, session=session
+    )
+
+
 def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-    """The manifest and the rows of every table, checksums verified."""
+    """The manifest and the rows of every table (and of plugins' extras, keyed ``<slug>/<name>``),
+    checksums verified."""
     try:
         with zipfile.ZipFile(path) as archive:
             manifest = json.loads(archive.read("manifest.json"))
@@ -120,8 +155,13 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
             if manifest.get("version") != FORMAT_VERSION:
                 raise ArchiveError(f"{path}: archive format {manifest.get('version')} is not supported")
             tables: dict[str, list[dict[str, Any]]] = {}
-            for name, info in manifest["tables"].items():
-                data = archive.read(f"tables/{name}.jsonl")
+            entries = [(name, f"tables/{name}.jsonl", info) for name, info in manifest["tables"].items()]
+            # A plugin's extras are keyed "<slug>/<name>": a slash never occurs in a table's name.
+            entries += [
+                (key, f"extras/{key}.jsonl", info) for key, info in manifest.get("extras", {}).items()
+            ]
+            for name, member, info in entries:
+                data = archive.read(member)
                 if hashlib.sha256(data).hexdigest() != info["sha256"]:
                     raise ArchiveError(f"{path}: table {name} is damaged (checksum mismatch)")
                 rows = [json.loads(line) for line in data.splitlines() if line.strip()]
@@ -163,6 +203,10 @@ async def import_tenant(
 
     manifest, tables = read_archive(path)
     known = {t.name: t for t in archived_tables()}
+    extras: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for key in [k for k in tables if "/" in k]:
+        slug_of_extra, name = key.split("/", 1)
+        extras.setdefault(slug_of_extra, {})[name] = tables.pop(key)
     unknown = sorted(set(tables) - set(known))
     if unknown:
         raise ArchiveError(f"{path}: tables from plugins not installed here: {', '.join(unknown)}")
@@ -204,5 +248,33 @@ async def import_tenant(
             prepared.append(row)
         for start in range(0, len(prepared), 1000):
             await session.execute(insert(table), prepared[start : start + 1000])
+    await _restore_extras(session, new_id, extras, path)
     imported = await session.get_one(Tenant, new_id)
     return imported
+
+
+async def _restore_extras(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    extras: dict[str, dict[str, list[dict[str, Any]]]],
+    path: Path,
+) -> None:
+    from core.plugins.host import get_host
+
+    host = get_host()
+    for slug, tables in sorted(extras.items()):
+        if host.manifest(slug) is None:
+            raise ArchiveError(f"{path}: holds data of plugin {slug}, which is not installed here")
+        try:
+            await host.call_one(
+                slug,
+                "quanyu_tenant_import",
+                raise_errors=True,
+                tenant_id=tenant_id,
+                session=session,
+                tables=tables,
+            )
+        except ArchiveError:
+            raise
+        except Exception as exc:
+            raise ArchiveError(f"{path}: plugin {slug} could not import its data ({exc})") from exc

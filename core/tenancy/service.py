@@ -8,6 +8,7 @@ its built-in roles in one transaction, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -25,6 +26,8 @@ from core.orgs import kinds
 from core.orgs.models import OrgNode, segment
 from core.tenancy.models import TENANT_ACTIVE, TENANT_SUSPENDED, Tenant
 from core.tenancy.settings import TenantSettings, dump_tenant_settings
+
+log = logging.getLogger("quanyu.tenancy")
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
 CODE_PATTERN = r"^[1-9][0-9]{5}$"
@@ -127,7 +130,24 @@ async def provision(session: AsyncSession, definition: TenantDefinition) -> Tena
             )
         )
     await session.flush()
+    await _tell_plugins(session, tenant)
     return tenant
+
+
+async def _tell_plugins(session: AsyncSession, tenant: Tenant) -> None:
+    """Call every installed plugin's ``quanyu_tenant_provisioned``, each in a savepoint: a plugin that
+    fails is logged and its writes undone, and the district is provisioned all the same."""
+    from core.plugins.host import get_host
+
+    host = get_host()
+    for slug in sorted(host.plugins):
+        try:
+            async with session.begin_nested():
+                await host.call_one(
+                    slug, "quanyu_tenant_provisioned", raise_errors=True, tenant_id=tenant.id, session=session
+                )
+        except Exception:
+            log.exception("plugin %s failed in quanyu_tenant_provisioned for %s; left out", slug, tenant.slug)
 
 
 async def root_node(session: AsyncSession, tenant_id: Any) -> OrgNode:

@@ -20,3 +20,11 @@ def quanyu_route_handlers() -> list[Any]:
 @hookimpl
 async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> list[Any]:
     raise RuntimeError("faulty cannot count")
+
+
+@hookimpl
+async def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> None:
+    from sqlalchemy import text
+
+    await session.execute(text("UPDATE tenant SET name_zh = 'broken' WHERE id = :id"), {"id": tenant_id})
+    raise RuntimeError("faulty cannot welcome a new district")

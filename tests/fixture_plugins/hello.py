@@ -168,3 +168,17 @@ def quanyu_isolation_examples() -> dict[tuple[str, str], Any]:
         return Example(f"/api/v1/m/hello/nodes/{world.b1}/greeting", owner_sees=(str(world.b1),))
 
     return {("GET", "/api/v1/m/hello/nodes/{node_id:uuid}/greeting"): greeting}
+
+
+# A visitor book kept outside the database (standing in for files or external state), per district.
+VISITOR_BOOK: dict[Any, list[dict[str, Any]]] = {}
+
+
+@hookimpl
+async def quanyu_tenant_export(tenant_id: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
+    return {"visitor_book": list(VISITOR_BOOK.get(tenant_id, []))}
+
+
+@hookimpl
+async def quanyu_tenant_import(tenant_id: Any, session: Any, tables: Any) -> None:
+    VISITOR_BOOK[tenant_id] = list(tables.get("visitor_book", []))

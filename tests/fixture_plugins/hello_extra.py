@@ -25,3 +25,12 @@ async def quanyu_plugin_enabled(tenant_id: Any, session: Any) -> None:
     tenant = await session.get(Tenant, tenant_id)
     if tenant is not None and tenant.name_zh == "拒绝区":
         raise RuntimeError("hello_extra refuses this district")
+
+
+# Districts this process has seen provisioned (read by the tests).
+PROVISIONED: list[Any] = []
+
+
+@hookimpl
+def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> None:
+    PROVISIONED.append(tenant_id)
