@@ -211,6 +211,17 @@ def test_cli_lists_enables_and_disables(cli, tmp_path):
     unknown = cli("plugin", "enable", "nope", "--tenant", slug)
     assert unknown.exit_code == 1 and "No plugin nope" in unknown.output
 
+    still_on = cli("plugin", "purge", "hello", "--tenant", slug, "--yes")
+    assert still_on.exit_code == 1 and "Disable hello before purging" in still_on.output
+    assert cli("plugin", "disable", "hello", "--tenant", slug).exit_code == 0
+    declined = cli("plugin", "purge", "hello", "--tenant", slug, input="n\n")
+    assert declined.exit_code == 1 and "hello_note: 0 rows" in declined.output
+    assert "nothing was deleted" in declined.output
+    purged = cli("plugin", "purge", "hello", "--tenant", slug, input="y\n")
+    assert purged.exit_code == 0 and "deleted 0 rows of hello" in purged.output, purged.output
+    listed = json.loads(cli("plugin", "list", "--json", "--tenant", slug).output)
+    assert {p["slug"]: p["enabled"] for p in listed["plugins"]}["hello"] is False
+
 
 async def test_purge_shows_then_deletes_only_a_disabled_plugins_data_here(
     client, admin, database, make_tenant

@@ -1,4 +1,4 @@
-"""``quanyu plugin``: list installed plugins; enable or disable one for a district; start a new one."""
+"""``quanyu plugin``: list installed plugins; enable, disable or purge one for a district; start a new one."""
 
 from __future__ import annotations
 
@@ -126,6 +126,45 @@ async def _redis() -> Any:
     from redis.asyncio import Redis
 
     return Redis.from_url(url)
+
+
+@plugin.command("purge")
+@click.argument("slug")
+@click.option("--tenant", "district", required=True, help="District slug or code.")
+@click.option("--yes", is_flag=True, help="Do not ask; delete after showing what goes.")
+def plugin_purge(slug: str, district: str, yes: bool) -> None:
+    """Delete every record a disabled plugin keeps for one district (shows the rows first, asks, audits)."""
+    from core.cli import run_async
+
+    run_async(_purge)(slug, district, yes)
+
+
+async def _purge(slug: str, district: str, yes: bool) -> None:
+    from core.cli import fail
+    from core.db.session import get_database
+    from core.errors import ProblemError
+    from core.plugins import state
+    from core.plugins.host import get_host
+
+    host = get_host()
+    tenant_id = await _tenant_id(district)
+    try:
+        async with get_database().transaction(tenant_id) as session:
+            rows = await state.purge_preview(session, host, tenant_id, slug)
+    except ProblemError as exc:
+        raise fail(exc.cli_message()) from None
+    click.echo(f"purging {slug} in {district} deletes:")
+    for table, count in rows.items():
+        click.echo(f"  {table}: {count} rows")
+    if not yes and not click.confirm(f"Type y to delete these {sum(rows.values())} rows", default=False):
+        raise fail("nothing was deleted")
+    try:
+        async with get_database().transaction(tenant_id) as session:
+            deleted = await state.purge(session, host, tenant_id, slug, confirm=slug)
+    except ProblemError as exc:
+        raise fail(exc.cli_message()) from None
+    await state.EnabledCache(await _redis()).invalidate(tenant_id)
+    click.echo(f"deleted {sum(deleted.values())} rows of {slug} in {district}")
 
 
 enable = _change("enable")
