@@ -23,6 +23,7 @@ from core.auth.scope import (
 from core.clock import DISTRICT_TIMEZONE, district_now, district_today
 from core.context import current_principal
 from core.dashboard.figures import Figure
+from core.dashboard.map import MapFeature
 from core.db.base import Base, TenantScoped, Timestamped, tenant_fk, tenant_relationship, utcnow
 from core.db.ids import new_id
 from core.db.migrate import MigrationLocation
@@ -78,6 +79,7 @@ __all__ = [
     "IsolationExample",
     "JobContext",
     "Manifest",
+    "MapFeature",
     "MigrationLocation",
     "NoConfig",
     "NodeAttrs",

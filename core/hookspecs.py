@@ -122,7 +122,9 @@ async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> A
 
 @hookspec
 async def quanyu_map_features(tenant_id: Any, node: Any, session: Any) -> Any:
-    """Return GeoJSON-like features for the red map (红色地图) of the subtree at ``node``. Tenant-bound."""
+    """Return a list of ``core.api.MapFeature`` (places with longitude and latitude) for the red map
+    (红色地图) of the subtree at ``node``; ``GET /api/v1/map?node=`` gathers them as GeoJSON. Tenant-bound.
+    """
 
 
 @hookspec

@@ -49,3 +49,26 @@ async def test_dashboard_bad_input(client, admin):
 
     absent = await client.get("/api/v1/dashboard", headers=admin.headers, params={"node": str(uuid.uuid4())})
     assert absent.status_code == 404
+
+
+async def test_the_red_map_gathers_places_of_enabled_plugins_only(client, admin, enable_plugin, make_actor):
+    url = "/api/v1/map"
+    params = {"node": str(admin.tenant.root_id)}
+    empty = await client.get(url, headers=admin.headers, params=params)
+    assert empty.status_code == 200, empty.text
+    assert empty.headers["content-type"].startswith("application/geo+json")
+    assert empty.json() == {"type": "FeatureCollection", "features": []}
+
+    await enable_plugin(admin, "hello")
+    await enable_plugin(admin, "faulty")
+    shown = (await client.get(url, headers=admin.headers, params=params)).json()
+    assert [f["id"] for f in shown["features"]] == [f"hello:{admin.tenant.root_id}"], (
+        "the malformed place and the failing plugin are left out"
+    )
+    feature = shown["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [119.45, 32.2]}
+    assert (feature["properties"]["plugin"], feature["properties"]["greeting"]) == ("hello", "你好")
+
+    other = await make_actor()
+    elsewhere = await client.get(url, headers=other.headers, params={"node": str(admin.tenant.root_id)})
+    assert elsewhere.status_code == 404

@@ -106,7 +106,9 @@ async def test_what_a_plugin_keeps_outside_its_tables_travels_through_its_export
     assert VISITOR_BOOK[copy.id] == [{"name": "张三", "came_on": "2026-11-27"}]
 
 
-async def test_an_archive_whose_extras_were_tampered_with_is_refused(client, admin, enable_plugin, database, tmp_path):
+async def test_an_archive_whose_extras_were_tampered_with_is_refused(
+    client, admin, enable_plugin, database, tmp_path
+):
     import pytest
 
     from core.tenancy.archive import ArchiveError, export_tenant, read_archive

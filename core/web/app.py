@@ -22,6 +22,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
+from core.dashboard.map import MapController
 from core.dashboard.routes import DashboardController
 from core.db.session import Database, get_database
 from core.imports.routes import SpreadsheetController
@@ -78,6 +79,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         DistrictController,
         PluginController,
         DashboardController,
+        MapController,
         NotificationController,
     ]
 

@@ -28,3 +28,8 @@ async def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> None:
 
     await session.execute(text("UPDATE tenant SET name_zh = 'broken' WHERE id = :id"), {"id": tenant_id})
     raise RuntimeError("faulty cannot welcome a new district")
+
+
+@hookimpl
+async def quanyu_map_features(tenant_id: Any, node: Any, session: Any) -> list[Any]:
+    raise RuntimeError("faulty has lost its map")

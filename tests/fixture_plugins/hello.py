@@ -182,3 +182,22 @@ async def quanyu_tenant_export(tenant_id: Any, session: Any) -> dict[str, list[d
 @hookimpl
 async def quanyu_tenant_import(tenant_id: Any, session: Any, tables: Any) -> None:
     VISITOR_BOOK[tenant_id] = list(tables.get("visitor_book", []))
+
+
+@hookimpl
+async def quanyu_map_features(tenant_id: Any, node: Any, session: Any) -> list[Any]:
+    """The greeted organisation as a place, and one malformed place the core must leave out."""
+    from core.api import MapFeature
+
+    return [
+        MapFeature(
+            key=str(node.id),
+            name=node.name,
+            kind="greeting_point",
+            longitude=119.45,
+            latitude=32.2,
+            org_node_id=node.id,
+            properties={"greeting": "你好"},
+        ),
+        {"key": "nowhere", "name": "无效", "kind": "greeting_point", "longitude": 500, "latitude": 0},
+    ]

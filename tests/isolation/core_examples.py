@@ -264,6 +264,12 @@ async def district_settings(w: World) -> Example:
     return Example(f"{API}/district/settings", json=settings, kind="local_write", readback=f"{API}/district")
 
 
+@register("GET", "/api/v1/map")
+async def red_map(w: World) -> Example:
+    await w.ensure_plugin("hello", enabled=True)  # its places name the subtree's root
+    return Example("/api/v1/map", params={"node": str(w.b1)}, owner_sees=(str(w.b1),))
+
+
 @register("GET", "/api/v1/dashboard")
 async def dashboard(w: World) -> Example:
     return Example("/api/v1/dashboard", params={"node": str(w.b1)}, owner_sees=(str(w.b1),))
