@@ -33,6 +33,7 @@ from core.api import (
     invalid_field,
     notify,
     plugin_config,
+    publish_event,
     scoped_select,
 )
 from plugins.joint_committees.models import (
@@ -744,6 +745,18 @@ async def escalate_overdue_decisions(session: AsyncSession, today: dt.date) -> l
             org_node_id=decision.org_node_id,
             link=f"/api/v1/m/{SLUG}/decisions/{decision.id}",
             dedupe_key=f"{SLUG}.decision.{decision.id}.escalated.{level}",
+        )
+        # Other mechanisms may react (a supervision board, a secretary's record) without importing this one.
+        await publish_event(
+            session,
+            "joint_committees.decision_escalated",
+            {
+                "decision_id": str(decision.id),
+                "org_node_id": str(decision.org_node_id),
+                "escalated_to": str(target.id),
+                "level": level,
+                "days_overdue": escalation.days_overdue,
+            },
         )
         done.append(escalation)
     return done

@@ -121,7 +121,13 @@ async def welcome_new_organisation(ctx: Any) -> None:
 
 @hookimpl
 def quanyu_event_handlers() -> dict[str, Any]:
-    return {"org.created": welcome_new_organisation}
+    return {"org.created": welcome_new_organisation, "joint_committees.decision_escalated": note_escalation}
+
+
+async def note_escalation(ctx: Any) -> None:
+    """Event handler: another plugin's event, heard without importing it."""
+    text = f"督办 第{ctx.payload['level']}级"
+    ctx.session.add(HelloNote(org_node_id=uuid.UUID(ctx.payload["org_node_id"]), text=text))
 
 
 async def morning_greeting(ctx: Any) -> None:

@@ -145,3 +145,25 @@ async def test_a_disabled_district_is_not_escalated(linkage, fire_schedule):
     assert (kept["title"], kept["escalation_level"]) == ("清理楼道堆物", 0), (
         "data kept, nothing ran while disabled"
     )
+
+
+async def test_other_mechanisms_hear_of_an_escalation_through_an_event(
+    linkage, enable_plugin, fire_schedule, database
+):
+    from sqlalchemy import select
+
+    from tests.fixture_plugins.hello import HelloNote
+
+    await enable_plugin(linkage.admin, "hello")  # subscribes to joint_committees.decision_escalated
+    street = await linkage.committee(linkage.street)
+    await linkage.decision(street, linkage.community, due_in_days=1)
+    day = district_today() + dt.timedelta(days=3)
+    await fire_schedule(
+        "joint_committees.escalate_overdue_decisions",
+        dt.datetime(day.year, day.month, day.day, 1, tzinfo=dt.UTC),
+    )
+    async with database.transaction(linkage.admin.tenant.id) as session:
+        notes = list(
+            await session.scalars(select(HelloNote.text).where(HelloNote.org_node_id == linkage.community.id))
+        )
+    assert notes == ["督办 第1级"]
