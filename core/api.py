@@ -8,6 +8,7 @@ every mechanism copies.
 
 from __future__ import annotations
 
+from core.attachments.service import AttachmentOwner, attachments_of, detach_all
 from core.audit.service import diff as audit_diff
 from core.audit.service import record as audit
 from core.auth.permissions import Permission, register_permission
@@ -65,6 +66,7 @@ __all__ = [
     "DISTRICT_TIMEZONE",
     "Affiliation",
     "AffiliationKind",
+    "AttachmentOwner",
     "BadRequest",
     "Base",
     "Conflict",
@@ -105,11 +107,13 @@ __all__ = [
     "add_node",
     "allow_parent",
     "ancestors",
+    "attachments_of",
     "audit",
     "audit_diff",
     "current_locale",
     "current_principal",
     "current_tenant_id",
+    "detach_all",
     "disable_tenant_rls",
     "district_now",
     "district_today",

@@ -151,6 +151,16 @@ def quanyu_org_kinds() -> Any:
 
 
 @hookspec
+def quanyu_attachment_owners() -> Any:
+    """Return a list of ``core.api.AttachmentOwner``: the kinds of the plugin's records that take files.
+
+    Each key must start with the plugin's slug (``"joint_committees.meeting"``). Called once at
+    registration. Whoever holds the owner's read permission on a record may read its files.
+    Platform-wide.
+    """
+
+
+@hookspec
 def quanyu_affiliation_kinds() -> Any:
     """Return a list of ``core.api.AffiliationKind`` to add. Platform-wide."""
 

@@ -1,5 +1,6 @@
 """Import every core table so ``Base.metadata`` is complete (migrations, schema tests)."""
 
+from core.attachments.models import Attachment, AttachmentBlob
 from core.audit.models import AuditRecord
 from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
@@ -12,6 +13,8 @@ from core.tenancy.models import Tenant
 
 __all__ = [
     "Affiliation",
+    "Attachment",
+    "AttachmentBlob",
     "AuditRecord",
     "AuthSession",
     "Base",

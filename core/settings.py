@@ -55,6 +55,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     old_secret_keys: Annotated[
         str, Meta(description="Comma-separated retired master secrets, still accepted for decryption.")
     ] = ""
+    storage_url: Annotated[
+        str,
+        Meta(
+            description=(
+                "Where attachment bytes go: empty for `<var_dir>/files`, `file:///folder`, or "
+                "`s3://bucket?endpoint_url=...&region=...` (credentials from `AWS_*` variables)."
+            )
+        ),
+    ] = ""
+    file_link_minutes: Annotated[
+        int, Meta(ge=1, le=1440, description="How long a signed download link of an attachment stays valid.")
+    ] = 10
     host: Annotated[str, Meta(description="Address `quanyu serve` binds.")] = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535, description="Port `quanyu serve` binds.")] = 8000
     cookie_secure: Annotated[bool, Meta(description="Send session cookies only over HTTPS.")] = False

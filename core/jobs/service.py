@@ -53,8 +53,16 @@ def register_job(name: str, function: JobFunction) -> None:
     _core_jobs[name] = function
 
 
+# Core modules that register jobs when imported (a worker may not import them otherwise).
+CORE_JOB_MODULES = ("core.attachments.service",)
+
+
 def job_functions(host: Any) -> dict[str, tuple[str | None, JobFunction]]:
     """Every known job name → (plugin slug or None for the core, function)."""
+    import importlib
+
+    for module in CORE_JOB_MODULES:
+        importlib.import_module(module)
     found: dict[str, tuple[str | None, JobFunction]] = {name: (None, fn) for name, fn in _core_jobs.items()}
     for slug, jobs in host.call_sync("quanyu_jobs"):
         for name, function in dict(jobs).items():

@@ -122,6 +122,18 @@ class PluginHost:
             register_kind(kind)
         for kind in self.call_one_sync(loaded.slug, "quanyu_affiliation_kinds") or []:
             register_affiliation_kind(kind)
+        from core.attachments.service import AttachmentOwner, register_owner
+
+        for owner in self.call_one_sync(loaded.slug, "quanyu_attachment_owners") or []:
+            if not isinstance(owner, AttachmentOwner) or not owner.key.startswith(f"{loaded.slug}."):
+                log.error(
+                    "plugin %s: attachment owner %r must be an AttachmentOwner keyed '%s.…'; left out",
+                    loaded.slug,
+                    owner,
+                    loaded.slug,
+                )
+                continue
+            register_owner(owner)
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -106,6 +106,7 @@ async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path)
             data = buffer.getvalue()
             archive.writestr(f"tables/{table.name}.jsonl", data)
             manifest["tables"][table.name] = {"rows": count, "sha256": hashlib.sha256(data).hexdigest()}
+        manifest["files"] = await _write_files(session, tenant_id, archive)
         manifest["extras"] = {}
         for slug, extra in await _plugin_extras(session, tenant_id):
             for name, rows in sorted(dict(extra).items()):
@@ -121,6 +122,46 @@ async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path)
                 }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
+
+
+async def _write_files(
+    session: AsyncSession, tenant_id: uuid.UUID, archive: zipfile.ZipFile
+) -> dict[str, Any]:
+    """The bytes of every attachment blob (and thumbnail) of the district, as ``files/<sha256>[.thumb.jpg]``."""
+    from core.attachments.models import AttachmentBlob
+    from core.attachments.service import THUMBNAIL_VARIANT
+    from core.attachments.storage import blob_key, get_storage
+
+    storage = get_storage()
+    files: dict[str, Any] = {}
+    blobs = await session.scalars(
+        select(AttachmentBlob).where(AttachmentBlob.tenant_id == tenant_id).order_by(AttachmentBlob.sha256)
+    )
+    for blob in blobs:
+        variants = ["", THUMBNAIL_VARIANT] if blob.has_thumbnail else [""]
+        for variant in variants:
+            data = await storage.get(blob_key(tenant_id, blob.sha256, variant))
+            archive.writestr(f"files/{blob.sha256}{variant}", data)
+            files[f"{blob.sha256}{variant}"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return files
+
+
+async def _restore_files(tenant_id: uuid.UUID, path: Path, manifest: dict[str, Any]) -> None:
+    """Put the archive's attachment bytes into this platform's storage under the (new) district."""
+    from core.attachments.storage import blob_key, get_storage
+
+    storage = get_storage()
+    with zipfile.ZipFile(path) as archive:
+        for name, info in sorted(manifest.get("files", {}).items()):
+            data = archive.read(f"files/{name}")
+            if hashlib.sha256(data).hexdigest() != info["sha256"]:
+                raise ArchiveError(f"{path}: file {name} is damaged (checksum mismatch)")
+            digest, _, variant = name.partition(".")
+            await storage.put(
+                blob_key(tenant_id, digest, f".{variant}" if variant else ""),
+                data,
+                "application/octet-stream",
+            )
 
 
 async def _plugin_extras(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[str, Any]]:
@@ -249,6 +290,7 @@ async def import_tenant(
         for start in range(0, len(prepared), 1000):
             await session.execute(insert(table), prepared[start : start + 1000])
     await _restore_extras(session, new_id, extras, path)
+    await _restore_files(new_id, path, manifest)
     imported = await session.get_one(Tenant, new_id)
     return imported
 

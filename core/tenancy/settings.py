@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from core.attachments.sniff import DEFAULT_ALLOWED_TYPES, KNOWN_TYPES
+
 
 class OrgThresholds(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Organisation-size rules, answered as warnings (never errors) on nodes that break them."""
@@ -34,9 +36,22 @@ class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lost_contact_months: Annotated[int, Meta(ge=1, le=60)] = 6
 
 
+class AttachmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the district accepts as attachments: a size limit and content types (sniffed, never by name)."""
+
+    max_megabytes: Annotated[int, Meta(ge=1, le=200)] = 20
+    allowed_types: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_ALLOWED_TYPES))
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.allowed_types) - set(KNOWN_TYPES))
+        if unknown:
+            raise ValueError(f"unknown content types {unknown}; known: {sorted(KNOWN_TYPES)}")
+
+
 class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     org_thresholds: OrgThresholds = msgspec.field(default_factory=OrgThresholds)
     security: SecurityPolicy = msgspec.field(default_factory=SecurityPolicy)
+    attachments: AttachmentPolicy = msgspec.field(default_factory=AttachmentPolicy)
 
 
 def parse_tenant_settings(raw: dict[str, Any] | None) -> TenantSettings:

@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
 
+from core.attachments.routes import AttachmentController, SignedFileController
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
 from core.dashboard.map import MapController
@@ -80,6 +81,8 @@ def api_handlers() -> list[ControllerRouterHandler]:
         PluginController,
         DashboardController,
         MapController,
+        AttachmentController,
+        SignedFileController,
         NotificationController,
     ]
 

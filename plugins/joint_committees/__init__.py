@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.api import (
+    AttachmentOwner,
     Figure,
     Manifest,
     MigrationLocation,
@@ -84,6 +85,15 @@ def quanyu_route_handlers() -> list[Any]:
 def quanyu_migration_location() -> MigrationLocation:
     tables = {model.__tablename__ for model in (Committee, Seat, Meeting, Attendance, Decision, Escalation)}
     return MigrationLocation(SLUG, HERE / "migrations", frozenset(tables))
+
+
+@hookimpl
+def quanyu_attachment_owners() -> list[AttachmentOwner]:
+    """Meetings take their minutes and photos; decisions the evidence that they were carried out."""
+    return [
+        AttachmentOwner(f"{SLUG}.meeting", Meeting, services.READ, services.MANAGE),
+        AttachmentOwner(f"{SLUG}.decision", Decision, services.READ, services.REPORT),
+    ]
 
 
 @hookimpl

@@ -207,3 +207,11 @@ async def quanyu_map_features(tenant_id: Any, node: Any, session: Any) -> list[A
         ),
         {"key": "nowhere", "name": "无效", "kind": "greeting_point", "longitude": 500, "latitude": 0},
     ]
+
+
+@hookimpl
+def quanyu_attachment_owners() -> list[Any]:
+    """A note takes files: whoever reads the organisation reads them, whoever may change it attaches."""
+    from core.api import AttachmentOwner
+
+    return [AttachmentOwner("hello.note", HelloNote, "org.read", "org.write")]

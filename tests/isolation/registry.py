@@ -118,5 +118,11 @@ for _method, _path, _reason in (
         "pre-auth: a token is looked up only inside the named district; "
         "redeeming one district's token under another is tested in test_auth.py",
     ),
+    (
+        "GET",
+        "/api/v1/files/{token:str}",
+        "a signed link is a capability for one file for minutes, encrypted with the platform key and naming "
+        "its district; issuing it is isolated (POST .../link), forging and expiry are tested in test_attachments.py",
+    ),
 ):
     exempt(_method, _path, _reason)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from litestar.routes import HTTPRoute
 
+import tests.isolation.attachment_examples
 import tests.isolation.core_examples
 import tests.isolation.import_examples
 import tests.isolation.notification_examples

@@ -238,7 +238,7 @@ class World:
     ) -> Any:
         kwargs: dict[str, Any] = {"headers": party.headers}
         if json is not None:
-            kwargs["json"] = json
+            kwargs["data" if files is not None else "json"] = json  # with files: the form's other fields
         if params is not None:
             kwargs["params"] = params
         if files is not None:
