@@ -48,7 +48,7 @@ from core.i18n import _, add_catalog, current_locale, translate
 from core.isolation import Example as IsolationExample
 from core.jobs.service import JobContext, enqueue
 from core.jobs.service import publish as publish_event
-from core.notifications.service import notify
+from core.notifications.service import NotificationTemplate, notify, register_template
 from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, register_kind
 from core.orgs.models import OrgNode, in_subtree
 from core.orgs.services import add_node, ancestors
@@ -87,6 +87,7 @@ __all__ = [
     "NodeAttrs",
     "NodeKind",
     "NotFound",
+    "NotificationTemplate",
     "OrgNode",
     "Output",
     "Page",
@@ -135,6 +136,7 @@ __all__ = [
     "register_affiliation_kind",
     "register_kind",
     "register_permission",
+    "register_template",
     "require",
     "scope_predicate",
     "scoped_select",

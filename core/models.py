@@ -5,7 +5,7 @@ from core.audit.models import AuditRecord
 from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
 from core.jobs.models import OutboxEntry
-from core.notifications.models import Notification
+from core.notifications.models import Notification, NotificationDelivery, NotificationPreference
 from core.orgs.models import OrgNode
 from core.people.models import Affiliation, Person, PersonRelation
 from core.plugins.models import TenantPlugin
@@ -19,6 +19,8 @@ __all__ = [
     "AuthSession",
     "Base",
     "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
     "OrgNode",
     "OutboxEntry",
     "Person",

@@ -67,6 +67,37 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     file_link_minutes: Annotated[
         int, Meta(ge=1, le=1440, description="How long a signed download link of an attachment stays valid.")
     ] = 10
+    public_url: Annotated[
+        str,
+        Meta(
+            description="The address users reach the platform at, for links in emails (e.g. `https://dj.example.gov.cn`)."
+        ),
+    ] = "http://127.0.0.1:8000"
+    smtp_url: Annotated[
+        str,
+        Meta(
+            description=(
+                "Mail server for email notifications: `smtp://user:password@host:587?starttls=true` or "
+                "`smtps://…:465`. Empty: no email channel."
+            )
+        ),
+    ] = ""
+    mail_from: Annotated[str, Meta(description="Sender of notification emails.")] = "quanyu@localhost"
+    sms_adapter: Annotated[
+        str,
+        Meta(
+            description=(
+                "SMS provider adapter as `package.module:Class` (see docs/plugins/notifications.md); "
+                "`fake` records messages in memory (tests). Empty: no SMS channel."
+            )
+        ),
+    ] = ""
+    wechat_adapter: Annotated[
+        str,
+        Meta(
+            description="WeChat template-message adapter as `package.module:Class`, or `fake`. Empty: no WeChat channel."
+        ),
+    ] = ""
     host: Annotated[str, Meta(description="Address `quanyu serve` binds.")] = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535, description="Port `quanyu serve` binds.")] = 8000
     cookie_secure: Annotated[bool, Meta(description="Send session cookies only over HTTPS.")] = False

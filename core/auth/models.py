@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, TenantScoped, Timestamped, tenant_fk
@@ -36,6 +36,10 @@ class User(TenantScoped, Timestamped, Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Where notifications may reach the user outside the console (encrypted with the district's key).
+    email_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), default=None)
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
 
 
 class Role(TenantScoped, Timestamped, Base):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, TenantScoped, Timestamped, tenant_fk
@@ -50,3 +50,36 @@ class Notification(TenantScoped, Timestamped, Base):
     org_node_id: Mapped[uuid.UUID | None] = tenant_fk("org_node", nullable=True)
     read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), default=None)
+
+
+class NotificationPreference(TenantScoped, Timestamped, Base):
+    """Which channels a user wants for a kind of notification (``kind`` ``"*"``: every kind).
+
+    The in-app inbox always receives; ``channels`` lists the others (``email``,
+    ``sms``, ``wechat``) among those the district has switched on.
+    """
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "kind"),)
+
+    user_id: Mapped[uuid.UUID] = tenant_fk("app_user", ondelete="CASCADE", index=False)
+    kind: Mapped[str] = mapped_column(String(60))
+    channels: Mapped[list[str]] = mapped_column(default=list)
+
+
+class NotificationDelivery(TenantScoped, Timestamped, Base):
+    """One notification sent over one outside channel: pending → sent, or skipped (no address) or failed.
+
+    Sending runs as an outbox job with retries; ``attempts`` and ``last_error``
+    say what happened, for the user's inbox and for operators.
+    """
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (UniqueConstraint("tenant_id", "notification_id", "channel"),)
+
+    notification_id: Mapped[uuid.UUID] = tenant_fk("notification", ondelete="CASCADE", index=False)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300), default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)

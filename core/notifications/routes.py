@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery
+from litestar import Controller, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import UNSET, Meta, UnsetType
 
 from core.notifications import service
+from core.notifications import settings as delivery_settings
 from core.notifications.models import Notification
 from core.web.deps import DB, CurrentPrincipal, Paging
-from core.web.schemas import Output, Page
+from core.web.schemas import Input, Output, Page
 
 # The inbox is the caller's own: readable while a password change is still pending.
 OWN = {"allowed_before_password_change": True}
@@ -89,3 +92,71 @@ class NotificationController(Controller):
     async def read_all(self, db: DB, principal: CurrentPrincipal) -> UnreadOut:
         await service.mark_all_read(db, principal.user_id)
         return UnreadOut(unread=await service.unread_count(db, principal.user_id))
+
+
+Channel = Literal["email", "sms", "wechat"]
+Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class PreferenceIn(Input):
+    channels: list[Channel]
+    kind: Annotated[str, Meta(min_length=1, max_length=60, pattern=r"^(\*|[a-z0-9_.]+)$")] = "*"
+
+
+class PreferenceOut(Output):
+    kind: str
+    channels: list[str]
+
+
+class PreferencesOut(Output):
+    available: list[str]
+    preferences: list[PreferenceOut]
+
+
+class ContactIn(Input):
+    email: Email | UnsetType | None = UNSET
+    wechat_openid: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType | None = UNSET
+    locale: Literal["zh_CN", "en"] | UnsetType = UNSET
+
+
+class ContactOut(Output):
+    email: str | None
+    wechat_openid: str | None
+    locale: str
+
+
+async def preferences_out(db: Any, principal: Any) -> PreferencesOut:
+    available, chosen = await delivery_settings.preferences(db, principal)
+    return PreferencesOut(
+        available=available, preferences=[PreferenceOut(kind=k, channels=c) for k, c in chosen]
+    )
+
+
+class PreferenceController(Controller):
+    """The caller's own channels: where notifications reach them, and which channels for which kinds."""
+
+    path = "/notifications/settings"
+    tags = ["notifications"]
+
+    @get("/", opt=OWN, summary="The outside channels the district offers and the caller's choices")
+    async def read(self, db: DB, principal: CurrentPrincipal) -> PreferencesOut:
+        return await preferences_out(db, principal)
+
+    @put("/", opt=OWN, summary="Choose the channels for one kind of notification (kind * for every kind)")
+    async def choose(
+        self, db: DB, principal: CurrentPrincipal, data: JSONBody[PreferenceIn]
+    ) -> PreferencesOut:
+        await delivery_settings.set_preference(db, principal, data.kind, list(data.channels))
+        return await preferences_out(db, principal)
+
+    @get("/contact", opt=OWN, summary="Where outside notifications reach the caller")
+    async def contact(self, db: DB, principal: CurrentPrincipal) -> ContactOut:
+        return ContactOut(**await delivery_settings.contact(db, principal))
+
+    @put("/contact", opt=OWN, summary="Change the caller's email, WeChat openid or language")
+    async def set_contact(self, db: DB, principal: CurrentPrincipal, data: JSONBody[ContactIn]) -> ContactOut:
+        changes = {
+            k: getattr(data, k) for k in ("email", "wechat_openid", "locale") if getattr(data, k) is not UNSET
+        }
+        await delivery_settings.set_contact(db, principal, changes)
+        return ContactOut(**await delivery_settings.contact(db, principal))

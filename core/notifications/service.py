@@ -8,7 +8,8 @@ only if that change commits (and a job that rolls back notifies nobody).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import Select, Table, func, select, update
@@ -84,11 +85,40 @@ async def recipients(
     return set(active)
 
 
+@dataclass(frozen=True)
+class NotificationTemplate:
+    """A notification's words in each language (``zh_CN``, ``en``); ``{name}`` placeholders come from
+    the ``params`` given to ``notify``. Each recipient gets it in their own language."""
+
+    key: str
+    title: dict[str, str]
+    body: dict[str, str] = field(default_factory=dict)
+
+    def render(self, locale: str, params: Mapping[str, Any]) -> tuple[str, str | None]:
+        def pick(texts: dict[str, str]) -> str | None:
+            text = texts.get(locale) or texts.get("zh_CN") or next(iter(texts.values()), None)
+            return text.format(**params) if text is not None else None
+
+        return pick(self.title) or self.key, pick(self.body) if self.body else None
+
+
+_templates: dict[str, NotificationTemplate] = {}
+
+
+def register_template(template: NotificationTemplate) -> None:
+    """Make ``template`` usable as ``notify(..., template=template.key)`` (register at import time)."""
+    if not template.title:
+        raise ValueError(f"notification template {template.key!r} has no title")
+    _templates[template.key] = template
+
+
 async def notify(
     session: AsyncSession,
     *,
-    title: str,
     kind: str,
+    title: str | None = None,
+    template: str | None = None,
+    params: Mapping[str, Any] | None = None,
     source: str = "core",
     body: str | None = None,
     link: str | None = None,
@@ -99,65 +129,93 @@ async def notify(
     person_id: uuid.UUID | None = None,
     dedupe_key: str | None = None,
 ) -> int:
-    """Put one message in the inbox of each recipient; returns how many notifications were created.
+    """Notify each recipient: a message in their inbox, and over the outside channels they and the
+    district chose (email, SMS, WeChat: sent by a job through the outbox, with retries, after the
+    district's quiet hours). Returns how many notifications were created.
 
     Recipients (each once, active accounts of the session's district only):
     the user ids ``users``; every holder of role ``role`` at ``at_node`` or
-    above it; the account linked to ``person_id``. ``title`` and ``body`` are
-    stored as given (write them in the district's language); ``source`` is
-    the plugin's slug, ``kind`` a machine name such as ``"meeting_reminder"``,
-    ``link`` a console or API path, ``org_node_id`` the organisation the
-    message is about.
+    above it; the account linked to ``person_id``.
+
+    The words are either ``template`` (a registered ``NotificationTemplate``,
+    rendered with ``params`` in each recipient's language) or ``title`` and
+    ``body`` as given (write them in the district's language). ``source`` is
+    the plugin's slug, ``kind`` a machine name such as ``"meeting_reminder"``
+    (users choose channels per kind), ``link`` a console or API path,
+    ``org_node_id`` the organisation the message is about.
 
     With ``dedupe_key`` a user who already has a notification with that key
-    gets no second one, even when two runs of a job notify at the same time
-    (the database's unique index decides, with ``ON CONFLICT DO NOTHING``).
+    gets no second one (nor a second email), even when two runs of a job
+    notify at the same time (the database's unique index decides).
 
-    The rows are written through ``session``, in the caller's transaction.
+    Everything is written through ``session``, in the caller's transaction.
     """
+    from core.notifications.delivery import plan
+
+    if (title is None) == (template is None):
+        raise ValueError("notify: give either title or template")
+    words: NotificationTemplate | None = None
+    if template is not None:
+        words = _templates.get(template)
+        if words is None:
+            raise ValueError(f"notify: no notification template {template!r} is registered")
     targets = await recipients(session, users=users, role=role, at_node=at_node, person_id=person_id)
     if not targets:
         return 0
     tenant_id = _tenant_of(session)
+    locales: dict[uuid.UUID, str] = {}
+    if words is not None:
+        locales = dict(
+            (await session.execute(select(User.id, User.locale).where(User.id.in_(sorted(targets)))))
+            .tuples()
+            .all()
+        )
     now = utcnow()
-    rows: list[dict[str, Any]] = [
-        {
-            "tenant_id": tenant_id,
-            "id": new_id(),
-            "user_id": user_id,
-            "source": source[:40],
-            "kind": kind[:60],
-            "title": title[:200],
-            "body": body,
-            "link": link[:300] if link is not None else None,
-            "org_node_id": org_node_id,
-            "read_at": None,
-            "dedupe_key": dedupe_key,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for user_id in sorted(targets)
-    ]
+    rows: list[dict[str, Any]] = []
+    for user_id in sorted(targets):
+        if words is not None:
+            text, text_body = words.render(locales.get(user_id, "zh_CN"), params or {})
+        else:
+            text, text_body = title or "", body
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "id": new_id(),
+                "user_id": user_id,
+                "source": source[:40],
+                "kind": kind[:60],
+                "title": text[:200],
+                "body": text_body,
+                "link": link[:300] if link is not None else None,
+                "org_node_id": org_node_id,
+                "read_at": None,
+                "dedupe_key": dedupe_key,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     table: Table = Notification.__table__  # type: ignore[assignment]
+    created: list[tuple[uuid.UUID, uuid.UUID]] = []
     if dedupe_key is None:
         for start in range(0, len(rows), _CHUNK):
             await session.execute(table.insert().values(rows[start : start + _CHUNK]))
-        return len(rows)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    created = 0
-    for start in range(0, len(rows), _CHUNK):
-        stmt = (
-            insert(table)
-            .values(rows[start : start + _CHUNK])
-            .on_conflict_do_nothing(
-                index_elements=["tenant_id", "user_id", "dedupe_key"],
-                index_where=table.c.dedupe_key.is_not(None),
+        created = [(row["id"], row["user_id"]) for row in rows]
+    else:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        for start in range(0, len(rows), _CHUNK):
+            stmt = (
+                insert(table)
+                .values(rows[start : start + _CHUNK])
+                .on_conflict_do_nothing(
+                    index_elements=["tenant_id", "user_id", "dedupe_key"],
+                    index_where=table.c.dedupe_key.is_not(None),
+                )
+                .returning(table.c.id, table.c.user_id)
             )
-            .returning(table.c.id)
-        )
-        created += len((await session.execute(stmt)).all())
-    return created
+            created += [(row_id, user_id) for row_id, user_id in (await session.execute(stmt)).tuples()]
+    await plan(session, tenant_id, created, kind[:60])
+    return len(created)
 
 
 # --- the inbox: always one user's own ------------------------------------------------------------

@@ -37,11 +37,12 @@ FORMAT = "quanyu-tenant-archive"
 FORMAT_VERSION = 1
 TRANSIENT_TABLES = frozenset({"auth_session", "outbox"})
 # Columns holding ciphertext (re-keyed when the tenant id changes) and the blind index each feeds.
-ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
     "person": {
         "id_card_encrypted": ("id_card_index", "id_card"),
         "phone_encrypted": ("phone_index", "phone"),
     },
+    "app_user": {"email_encrypted": (None, "email")},
 }
 
 
@@ -285,7 +286,8 @@ async def import_tenant(
                     if row.get(column):
                         plain = crypto.decrypt(old_id, row[column])
                         row[column] = crypto.encrypt(new_id, plain)
-                        row[index_column] = crypto.blind_index(new_id, field, plain)
+                        if index_column is not None:
+                            row[index_column] = crypto.blind_index(new_id, field, plain)
             prepared.append(row)
         for start in range(0, len(prepared), 1000):
             await session.execute(insert(table), prepared[start : start + 1000])

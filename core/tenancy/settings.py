@@ -6,7 +6,7 @@ and MLPS 2.0 level 3; a district may change them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -48,10 +48,30 @@ class AttachmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
             raise ValueError(f"unknown content types {unknown}; known: {sorted(KNOWN_TYPES)}")
 
 
+class NotificationPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The district's outside channels (the in-app inbox is always on) and its quiet hours.
+
+    ``default_channels`` apply to users who set no preference. Messages over
+    the ``quiet_channels`` that fall between ``quiet_start`` and ``quiet_end``
+    (district time) wait until the quiet hours end.
+    """
+
+    channels: list[Literal["email", "sms", "wechat"]] = msgspec.field(default_factory=lambda: ["email"])
+    default_channels: list[Literal["email", "sms", "wechat"]] = msgspec.field(
+        default_factory=lambda: ["email"]
+    )
+    quiet_start: Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "22:00"
+    quiet_end: Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "07:00"
+    quiet_channels: list[Literal["email", "sms", "wechat"]] = msgspec.field(
+        default_factory=lambda: ["sms", "wechat"]
+    )
+
+
 class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     org_thresholds: OrgThresholds = msgspec.field(default_factory=OrgThresholds)
     security: SecurityPolicy = msgspec.field(default_factory=SecurityPolicy)
     attachments: AttachmentPolicy = msgspec.field(default_factory=AttachmentPolicy)
+    notifications: NotificationPolicy = msgspec.field(default_factory=NotificationPolicy)
 
 
 def parse_tenant_settings(raw: dict[str, Any] | None) -> TenantSettings:

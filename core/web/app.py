@@ -30,7 +30,7 @@ from core.imports.routes import SpreadsheetController
 from core.jobs.scheduler import build_scheduler
 from core.jobs.worker import work
 from core.logging import configure_logging
-from core.notifications.routes import NotificationController
+from core.notifications.routes import NotificationController, PreferenceController
 from core.orgs.routes import OrgController
 from core.people.routes import PeopleController
 from core.plugins.host import PluginHost, get_host
@@ -84,6 +84,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         AttachmentController,
         SignedFileController,
         NotificationController,
+        PreferenceController,
     ]
 
 

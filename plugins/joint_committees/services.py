@@ -21,6 +21,7 @@ from core.api import (
     Conflict,
     Figure,
     Forbidden,
+    NotificationTemplate,
     OrgNode,
     Person,
     Principal,
@@ -34,6 +35,7 @@ from core.api import (
     notify,
     plugin_config,
     publish_event,
+    register_template,
     scoped_select,
 )
 from plugins.joint_committees.models import (
@@ -79,6 +81,33 @@ REPORT = f"{SLUG}.report"
 
 # A committee's default name, after its organisation's: 区指导委员会, 街道大工委, 社区大党委.
 DEFAULT_NAME_SUFFIX = {"district": "城市基层党建工作指导委员会", "street": "大工委", "community": "大党委"}
+
+# What each notification says, in each recipient's language.
+for _template in (
+    NotificationTemplate(
+        f"{SLUG}.decision_assigned",
+        title={
+            "zh_CN": "新的议定事项：{title}（{due_on} 前完成）",
+            "en": "New decision for you: {title} (due {due_on})",
+        },
+    ),
+    NotificationTemplate(
+        f"{SLUG}.decision_escalated",
+        title={
+            "zh_CN": "逾期督办：{title}（已逾期 {days} 天，责任人 {owner}）",
+            "en": "Overdue decision escalated: {title} ({days} days late, owner {owner})",
+        },
+    ),
+    NotificationTemplate(
+        f"{SLUG}.meeting_reminder",
+        title={
+            "zh_CN": "会议提醒：{title}，{when}，{place}",
+            "en": "Meeting reminder: {title}, {when}, {place}",
+        },
+        body={"zh_CN": "议程：{agenda}", "en": "Agenda: {agenda}"},
+    ),
+):
+    register_template(_template)
 
 # Which status a decision may move to from which; "done" and "cancelled" are final.
 DECISION_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -544,7 +573,8 @@ async def create_decision(session: AsyncSession, committee: Committee, data: Dec
     )
     await notify(
         session,
-        title=f"新的议定事项：{decision.title}（{decision.due_on:%Y-%m-%d} 前完成）",
+        template=f"{SLUG}.decision_assigned",
+        params={"title": decision.title, "due_on": decision.due_on.isoformat()},
         kind="decision_assigned",
         source=SLUG,
         role="secretary",
@@ -737,7 +767,8 @@ async def escalate_overdue_decisions(session: AsyncSession, today: dt.date) -> l
         )
         await notify(
             session,
-            title=f"逾期督办：{decision.title}（已逾期 {escalation.days_overdue} 天，责任人 {decision.owner_name}）",
+            template=f"{SLUG}.decision_escalated",
+            params={"title": decision.title, "days": escalation.days_overdue, "owner": decision.owner_name},
             kind="decision_escalated",
             source=SLUG,
             role="secretary",
@@ -781,12 +812,14 @@ async def remind_upcoming_meetings(session: AsyncSession, now: dt.datetime) -> i
     sent = 0
     for meeting in meetings:
         local = meeting.scheduled_at.astimezone(DISTRICT_TIMEZONE)
-        title = f"会议提醒：{meeting.title}，{local:%m月%d日 %H:%M}" + (
-            f"，{meeting.place}" if meeting.place else ""
-        )
         common: dict[str, Any] = {
-            "title": title,
-            "body": meeting.agenda,
+            "template": f"{SLUG}.meeting_reminder",
+            "params": {
+                "title": meeting.title,
+                "when": f"{local:%Y-%m-%d %H:%M}",
+                "place": meeting.place or "-",
+                "agenda": meeting.agenda or "-",
+            },
             "kind": "meeting_reminder",
             "source": SLUG,
             "org_node_id": meeting.org_node_id,

@@ -65,3 +65,41 @@ async def notifications_read(w: World) -> Example:
 async def notifications_read_all(w: World) -> Example:
     await owners_notification(w)
     return Example(f"{API}/read-all", kind="local_write", readback=f"{API}/unread-count")
+
+
+# --- the caller's own channels and contact details ----------------------------------------------------
+
+SETTINGS = f"{API}/settings"
+
+
+@register("GET", SETTINGS)
+async def notification_settings(w: World) -> Example:
+    return Example(SETTINGS, kind="collection", own_user=True, owner_sees=('"available":',))
+
+
+@register("PUT", SETTINGS)
+async def notification_settings_choose(w: World) -> Example:
+    # Each party (a throwaway account) writes its own choice; A's owner's readback must not see others'.
+    return Example(
+        SETTINGS,
+        json={"kind": "meeting_reminder", "channels": []},
+        kind="local_write",
+        own_user=True,
+        readback=SETTINGS,
+    )
+
+
+@register("GET", f"{SETTINGS}/contact")
+async def notification_contact(w: World) -> Example:
+    return Example(f"{SETTINGS}/contact", kind="collection", own_user=True, owner_sees=('"locale":',))
+
+
+@register("PUT", f"{SETTINGS}/contact")
+async def notification_contact_change(w: World) -> Example:
+    return Example(
+        f"{SETTINGS}/contact",
+        json={"email": f"iso{secrets.token_hex(3)}@example.cn"},
+        kind="local_write",
+        own_user=True,
+        readback=f"{SETTINGS}/contact",
+    )
