@@ -200,7 +200,11 @@ async def deliver(ctx: Any) -> str:
         delivery.attempts += 1
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
         log.warning(
-            "delivery %s over %s failed (attempt %d): %s", delivery.id, delivery.channel, delivery.attempts, exc
+            "delivery %s over %s failed (attempt %d): %s",
+            delivery.id,
+            delivery.channel,
+            delivery.attempts,
+            exc,
         )
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = "failed"
