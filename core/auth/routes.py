@@ -16,6 +16,7 @@ from core.auth.models import USER_INVITED, Role, RoleAssignment, User
 from core.auth.permissions import all_permissions
 from core.auth.schemas import (
     AssignmentOut,
+    ForgotIn,
     GrantIn,
     GrantOut,
     LoginIn,
@@ -39,6 +40,7 @@ from core.context import current_context
 from core.db.base import utcnow
 from core.errors import Conflict, invalid_field, not_found
 from core.i18n import _, current_locale
+from core.notifications.settings import set_email
 from core.orgs.models import OrgNode
 from core.settings import get_settings
 from core.tenancy.models import Tenant
@@ -141,6 +143,16 @@ class AuthController(Controller):
         )
 
     @post(
+        "/forgot",
+        opt={"exclude_from_auth": True},
+        status_code=202,
+        summary="Forgotten password: email a one-time reset link if the account has an address (always 202)",
+    )
+    async def forgot(self, db: DB, data: JSONBody[ForgotIn]) -> dict[str, str]:
+        await service.request_reset(db, district=data.district, username=data.username)
+        return {"status": "accepted"}
+
+    @post(
         "/redeem",
         opt={"exclude_from_auth": True},
         status_code=200,
@@ -208,6 +220,8 @@ class UserController(Controller):
             must_change_password=False,
             created_by=principal,
         )
+        if data.email is not None:
+            set_email(user, data.email)
         token = await service.issue_token(db, principal, user, "invitation")
         return UserCreatedOut(
             user=user_out(user),

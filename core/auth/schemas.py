@@ -55,11 +55,20 @@ class RedeemIn(Input):
     password: Password
 
 
+Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
 class UserCreateIn(Input):
     username: Username
     display_name: Annotated[str, Meta(min_length=1, max_length=100)]
     org_node_id: uuid.UUID
     roles: list[RoleKey] = []
+    email: Email | None = None
+
+
+class ForgotIn(Input):
+    district: Annotated[str, Meta(min_length=1, max_length=40)]
+    username: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
 class UserOut(Output):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import service as audit
+from core.auth.emails import send_token_email
 from core.auth.models import USER_ACTIVE, USER_DISABLED, USER_INVITED, Role, RoleAssignment, User, UserToken
 from core.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
 from core.auth.permissions import SEPARATION_MESSAGE, duties_of, get_permission
@@ -254,22 +255,82 @@ async def user_in_scope(
 
 
 async def issue_token(session: AsyncSession, principal: Principal, user: User, purpose: str) -> str:
+    """A one-time invitation or reset token for ``user``, valid for the district's invitation days.
+
+    When the user has an email address (and the platform an email channel), the token is also sent
+    to them by email.
+    """
     tenant = await session.get_one(Tenant, principal.tenant_id)
     days = parse_tenant_settings(tenant.settings).security.invitation_days
+    token, expires_at = _new_token(
+        session, user, purpose, dt.timedelta(days=days), created_by=principal.user_id
+    )
+    await audit.record(
+        session, f"user.{purpose}", object_type="user", object_id=user.id, org_node_id=user.org_node_id
+    )
+    await send_token_email(session, user, purpose, token, expires_at)
+    return token
+
+
+def _new_token(
+    session: AsyncSession, user: User, purpose: str, lifetime: dt.timedelta, *, created_by: uuid.UUID | None
+) -> tuple[str, dt.datetime]:
     token = secrets.token_urlsafe(24)
+    expires_at = utcnow() + lifetime
     session.add(
         UserToken(
             user_id=user.id,
             purpose=purpose,
             token_hash=token_hash(token),
-            expires_at=utcnow() + dt.timedelta(days=days),
-            created_by=principal.user_id,
+            expires_at=expires_at,
+            created_by=created_by,
         )
     )
+    return token, expires_at
+
+
+# A new self-service reset is not issued while the last one is this fresh (one email per few minutes).
+RESET_COOLDOWN = dt.timedelta(minutes=5)
+
+
+async def request_reset(session: AsyncSession, *, district: str, username: str) -> None:
+    """Self-service password reset: email a one-time link to the account's address, if it has one.
+
+    The caller learns nothing either way (no account enumeration): unknown
+    districts and usernames, accounts without an email and a cooldown all
+    end silently.
+    """
+    tenant = (await session.scalars(select(Tenant).where(Tenant.slug == district.strip().lower()))).first()
+    if tenant is None or not tenant.is_active:
+        return
+    await bind_tenant(session, tenant.id)
+    user = (await session.scalars(select(User).where(User.username == username.strip().lower()))).first()
+    if user is None or user.status != USER_ACTIVE or not user.email_encrypted:
+        return
+    lifetime = dt.timedelta(minutes=parse_tenant_settings(tenant.settings).security.reset_link_minutes)
+    recent = (
+        await session.scalars(
+            select(UserToken.id).where(
+                UserToken.user_id == user.id,
+                UserToken.purpose == "reset",
+                UserToken.used_at.is_(None),
+                UserToken.expires_at > utcnow() + lifetime - RESET_COOLDOWN,
+            )
+        )
+    ).first()
+    if recent is not None:
+        return
+    token, expires_at = _new_token(session, user, "reset", lifetime, created_by=None)
     await audit.record(
-        session, f"user.{purpose}", object_type="user", object_id=user.id, org_node_id=user.org_node_id
+        session,
+        "user.reset_requested",
+        object_type="user",
+        object_id=user.id,
+        org_node_id=user.org_node_id,
+        user_id=user.id,
+        username=user.username,
     )
-    return token
+    await send_token_email(session, user, "reset", token, expires_at)
 
 
 async def redeem_token(

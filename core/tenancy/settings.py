@@ -33,6 +33,7 @@ class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     session_idle_minutes: Annotated[int, Meta(ge=1, le=1440)] = 30
     session_absolute_hours: Annotated[int, Meta(ge=1, le=168)] = 12
     invitation_days: Annotated[int, Meta(ge=1, le=30)] = 7
+    reset_link_minutes: Annotated[int, Meta(ge=5, le=1440)] = 60
     lost_contact_months: Annotated[int, Meta(ge=1, le=60)] = 6
 
 
