@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,13 +47,27 @@ class AttachmentOwner:
     ``model`` is the record's tenant-scoped model (its organisation in
     ``org_node_id`` or the column ``__scope_node__`` names); reading a file
     needs ``read_permission`` on the record, attaching or removing one
-    ``write_permission``.
+    ``write_permission``. By default the record is loaded with the one scope
+    guard (``load_in_scope``); a plugin whose records are reached another way
+    (e.g. by a department *or* the organisation's area) passes ``load``:
+    ``await load(session, principal, record_id, permission)`` returns the
+    record or raises NotFound.
     """
 
     key: str
     model: type[Any]
     read_permission: str
     write_permission: str
+    load: Callable[[AsyncSession, Principal, uuid.UUID, str], Awaitable[Any]] | None = None
+
+    async def record(
+        self, session: AsyncSession, principal: Principal, record_id: uuid.UUID, permission: str
+    ) -> Any:
+        if not principal.has(permission):  # like a record outside the scope: nothing says it exists
+            raise not_found()
+        if self.load is not None:
+            return await self.load(session, principal, record_id, permission)
+        return await load_in_scope(session, principal, self.model, record_id, permission)
 
 
 _owners: dict[str, AttachmentOwner] = {}
@@ -78,9 +93,7 @@ def _owner(key: str) -> AttachmentOwner:
 async def _record(
     session: AsyncSession, principal: Principal, owner: AttachmentOwner, owner_id: uuid.UUID, permission: str
 ) -> Any:
-    if not principal.has(permission):  # like a record outside the scope: nothing says it exists
-        raise not_found()
-    return await load_in_scope(session, principal, owner.model, owner_id, permission)
+    return await owner.record(session, principal, owner_id, permission)
 
 
 def _scope_node(owner: AttachmentOwner, record: Any) -> uuid.UUID:
@@ -222,9 +235,7 @@ async def readable(
     if owner is None:  # its plugin is no longer installed: nobody can check the record
         raise not_found()
     permission = owner.write_permission if write else owner.read_permission
-    if not principal.has(permission):
-        raise not_found()
-    await load_in_scope(session, principal, owner.model, attachment.owner_id, permission)
+    await owner.record(session, principal, attachment.owner_id, permission)
     return attachment
 
 

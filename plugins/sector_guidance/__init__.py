@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.api import (
+    AttachmentOwner,
     Figure,
     Manifest,
     MigrationLocation,
@@ -91,6 +92,25 @@ def quanyu_route_handlers() -> list[Any]:
 @hookimpl
 def quanyu_migration_location() -> MigrationLocation:
     return MigrationLocation(SLUG, HERE / "migrations", TABLES)
+
+
+@hookimpl
+def quanyu_attachment_owners() -> list[AttachmentOwner]:
+    """Evidence (佐证材料) on assessments and photos or notes of guidance visits, reached like the records."""
+    from plugins.sector_guidance.models import SectorAssessment, SectorGuidanceVisit
+
+    return [
+        AttachmentOwner(
+            f"{SLUG}.assessment",
+            SectorAssessment,
+            services.READ,
+            services.ASSESS,
+            load=services.assessment_record,
+        ),
+        AttachmentOwner(
+            f"{SLUG}.visit", SectorGuidanceVisit, services.READ, services.ASSESS, load=services.visit_in_reach
+        ),
+    ]
 
 
 @hookimpl

@@ -827,6 +827,13 @@ async def assessment_in_reach(
     return AssessmentInReach(assessment, sector, department, organisation)
 
 
+async def assessment_record(
+    session: AsyncSession, principal: Principal, assessment_id: uuid.UUID, permission: str
+) -> SectorAssessment:
+    """The assessment as a record that takes evidence files (佐证材料): reached like any assessment."""
+    return (await assessment_in_reach(session, principal, assessment_id, permission)).assessment
+
+
 async def assessment_outs(session: AsyncSession, rows: Sequence[SectorAssessment]) -> list[AssessmentOut]:
     if not rows:
         return []
@@ -1217,7 +1224,7 @@ async def visit_outs(session: AsyncSession, visits: Sequence[SectorGuidanceVisit
 
 
 async def visit_in_reach(
-    session: AsyncSession, principal: Principal, visit_id: uuid.UUID
+    session: AsyncSession, principal: Principal, visit_id: uuid.UUID, permission: str = READ
 ) -> SectorGuidanceVisit:
     visit = await session.get(SectorGuidanceVisit, (principal.tenant_id, visit_id))
     if visit is None:
@@ -1226,7 +1233,7 @@ async def visit_in_reach(
     assert sector is not None
     department = await _department(session, sector)
     organisation = await _organisation(session, principal, visit.org_node_id)
-    if not _within_reach(principal, READ, department, organisation):
+    if not _within_reach(principal, permission, department, organisation):
         raise not_found()
     return visit
 
