@@ -525,11 +525,12 @@ def _register_optional_commands() -> None:
         pass
     else:
         main.add_command(org)
-    from core.jobs.cli import scheduler, worker
+    from core.jobs.cli import enqueue_command, scheduler, worker
     from core.plugins.cli import plugin
 
     main.add_command(plugin)
     main.add_command(worker)
+    main.add_command(enqueue_command)
     main.add_command(scheduler)
 
 

@@ -272,3 +272,50 @@ async def test_plugins_hear_of_a_new_district_and_a_failing_one_is_left_out(make
     async with database.system_transaction() as session:
         stored = await session.get_one(Tenant, tenant.id)
     assert stored.name_zh == "新设区", "the failing plugin's write was undone with its savepoint"
+
+
+def test_an_operator_queues_a_job_by_hand(cli, tmp_path, backend):
+    import json
+    import secrets
+
+    from sqlalchemy import func, select
+
+    from tests.fixture_plugins.hello import HelloNote
+
+    slug = f"jb{secrets.token_hex(3)}"
+    definition = tmp_path / "d.toml"
+    definition.write_text(
+        f'code = "{200000 + secrets.randbelow(600000)}"\nslug = "{slug}"\nname_zh = "作业区"\nname_en = "Jobs"\n',
+        encoding="utf-8",
+    )
+    assert cli("tenant", "create", "--from", str(definition)).exit_code == 0
+    assert cli("plugin", "enable", "hello", "--tenant", slug).exit_code == 0
+    unknown = cli("enqueue", "hello.nope", "--tenant", slug)
+    assert unknown.exit_code == 1 and "no job named 'hello.nope'" in unknown.output
+    bad = cli("enqueue", "hello.morning_greeting", "--tenant", slug, "--payload", "[1]")
+    assert bad.exit_code == 1 and "JSON object" in bad.output
+    queued = cli("enqueue", "hello.morning_greeting", "--tenant", slug, "--now")
+    assert queued.exit_code == 0 and "queued hello.morning_greeting" in queued.output, queued.output
+    assert cli("worker", "--once").exit_code == 0
+    tenant_id = json.loads(cli("tenant", "show", slug, "--json").output)["id"]
+
+    async def notes() -> int:
+        import uuid
+
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(backend.system_url)  # this test's own loop: its own engine
+        try:
+            async with engine.connect() as conn:
+                count = await conn.scalar(
+                    select(func.count())
+                    .select_from(HelloNote)
+                    .where(HelloNote.tenant_id == uuid.UUID(tenant_id))
+                )
+        finally:
+            await engine.dispose()
+        return int(count or 0)
+
+    import asyncio
+
+    assert asyncio.run(notes()) == 1
