@@ -37,6 +37,7 @@ from core.api import (
     _,
     audit,
     audit_diff,
+    detach_all,
     district_today,
     in_subtree,
     invalid_field,
@@ -527,6 +528,8 @@ async def remove_member(
             code="assessment_in_progress",
         )
     if open_assessments:
+        for assessment in open_assessments:
+            await detach_all(session, f"{SLUG}.assessment", assessment.id)
         await session.execute(
             delete(SectorAssessment).where(SectorAssessment.id.in_([a.id for a in open_assessments]))
         )
