@@ -63,6 +63,8 @@ async def test_evidence_of_a_due_assessment_goes_when_its_organisation_leaves_th
     from core.attachments.models import Attachment, AttachmentBlob
 
     async with database.transaction(admin.tenant.id) as session:
-        links = list(await session.scalars(select(Attachment.id).where(Attachment.owner_id == uuid.UUID(due["id"]))))
+        links = list(
+            await session.scalars(select(Attachment.id).where(Attachment.owner_id == uuid.UUID(due["id"])))
+        )
         blobs = list(await session.scalars(select(AttachmentBlob.id)))
     assert (links, blobs) == ([], []), "the link went with the assessment, the bytes with the last link"
