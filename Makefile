@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint bench clean messages
+.PHONY: setup run test lint bench clean messages browser screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -14,7 +14,25 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-setup: $(STAMP)
+ASSETS := core/console/assets
+ASSETS_STAMP := $(ASSETS)/node_modules/.installed-$(shell cat $(ASSETS)/package-lock.json | cksum | cut -d' ' -f1)
+
+setup: $(STAMP) $(ASSETS_STAMP) browser
+
+# The console's front-end libraries (htmx, ECharts, Leaflet), installed from the lockfile and served by
+# the platform itself: district intranets cannot reach a CDN.
+$(ASSETS_STAMP): $(ASSETS)/package-lock.json
+	cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(ASSETS_STAMP)
+
+# Browser tests and screenshots drive Debian's Chromium; Chinese text needs CJK fonts. Installed when
+# missing and this user may (root with apt-get, as in CI); elsewhere those tests are skipped.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium or fonts-noto-cjk missing: browser tests will be skipped"; fi; \
+	fi
 
 run: setup
 	$(BIN)/quanyu db upgrade
@@ -23,6 +41,12 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The console's main pages as PNG files in var/screenshots/ (drives Chromium like the browser tests).
+screenshots: setup
+	rm -rf var/screenshots
+	SCREENSHOTS_DIR=$(CURDIR)/var/screenshots $(BIN)/pytest -q -p no:randomly tests/browser -k screenshots
+	@ls var/screenshots
 
 lint: setup
 	$(BIN)/ruff check .

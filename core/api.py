@@ -22,6 +22,8 @@ from core.auth.scope import (
     scoped_select,
 )
 from core.clock import DISTRICT_TIMEZONE, district_now, district_today
+from core.console.pages import ConsoleNav, ConsolePages
+from core.console.routes import console_page
 from core.context import current_principal
 from core.dashboard.figures import Figure
 from core.dashboard.map import MapFeature
@@ -70,6 +72,8 @@ __all__ = [
     "BadRequest",
     "Base",
     "Conflict",
+    "ConsoleNav",
+    "ConsolePages",
     "CrossTenantWrite",
     "CurrentPrincipal",
     "FieldProblem",
@@ -111,6 +115,7 @@ __all__ = [
     "attachments_of",
     "audit",
     "audit_diff",
+    "console_page",
     "current_locale",
     "current_principal",
     "current_tenant_id",

@@ -39,10 +39,12 @@ def quanyu_route_handlers() -> Any:
 
 @hookspec
 def quanyu_console_pages() -> Any:
-    """Return the plugin's console pages and navigation entries.
+    """Return a ``core.api.ConsolePages``: the plugin's page handlers, menu entries and template folder.
 
-    Called once at start-up; pages are served under ``/t/<tenant>/console/m/<slug>/``
-    and hidden for tenants that have not enabled the plugin. Platform-wide.
+    Called at start-up (handlers, templates) and for each console page (menu entries, only for
+    plugins enabled in the caller's district). Pages are served under
+    ``/t/<tenant>/console/m/<slug>/`` and answer 404 in districts that have not enabled the
+    plugin; they render with ``core.api.console_page`` so they sit in the console's shell.
     """
 
 

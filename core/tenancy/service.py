@@ -140,14 +140,19 @@ async def _tell_plugins(session: AsyncSession, tenant: Tenant) -> None:
     from core.plugins.host import get_host
 
     host = get_host()
+    tenant_id, tenant_slug = tenant.id, tenant.slug
+    undone = False
     for slug in sorted(host.plugins):
         try:
             async with session.begin_nested():
                 await host.call_one(
-                    slug, "quanyu_tenant_provisioned", raise_errors=True, tenant_id=tenant.id, session=session
+                    slug, "quanyu_tenant_provisioned", raise_errors=True, tenant_id=tenant_id, session=session
                 )
         except Exception:
-            log.exception("plugin %s failed in quanyu_tenant_provisioned for %s; left out", slug, tenant.slug)
+            undone = True
+            log.exception("plugin %s failed in quanyu_tenant_provisioned for %s; left out", slug, tenant_slug)
+    if undone:
+        await session.refresh(tenant)  # a rolled-back savepoint expired what it had touched
 
 
 async def root_node(session: AsyncSession, tenant_id: Any) -> OrgNode:

@@ -23,6 +23,7 @@ from swagger_ui_bundle import swagger_ui_path
 from core.attachments.routes import AttachmentController, SignedFileController
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
+from core.console.app import console_routes, csrf_config, template_config
 from core.dashboard.map import MapController
 from core.dashboard.routes import DashboardController
 from core.db.session import Database, get_database
@@ -165,7 +166,10 @@ def create_app(
                 opt={"exclude_from_auth": True},
                 include_in_schema=False,
             ),
+            *console_routes(plugin_host),
         ],
+        template_config=template_config(plugin_host),
+        csrf_config=csrf_config(settings.master_keys()[0]),
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -79,6 +79,12 @@ def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError
             request.headers.get("cookie", ""),
             request.headers.get("accept-language"),
         )
+    if request is not None:
+        from core.console.errors import console_error
+
+        page = console_error(request, error, locale)
+        if page is not None:
+            return page
     body = error.to_problem(locale, instance=request.url.path if request is not None else None)
     headers = dict(error.headers)
     if request_id:

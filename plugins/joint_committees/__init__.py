@@ -82,6 +82,13 @@ def quanyu_route_handlers() -> list[Any]:
 
 
 @hookimpl
+def quanyu_console_pages() -> Any:
+    from plugins.joint_committees.console import PAGES
+
+    return PAGES
+
+
+@hookimpl
 def quanyu_migration_location() -> MigrationLocation:
     tables = {model.__tablename__ for model in (Committee, Seat, Meeting, Attendance, Decision, Escalation)}
     return MigrationLocation(SLUG, HERE / "migrations", frozenset(tables))

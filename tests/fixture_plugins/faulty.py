@@ -24,9 +24,11 @@ async def quanyu_dashboard_figures(tenant_id: Any, node: Any, session: Any) -> l
 
 @hookimpl
 async def quanyu_tenant_provisioned(tenant_id: Any, session: Any) -> None:
-    from sqlalchemy import text
+    from sqlalchemy import update
 
-    await session.execute(text("UPDATE tenant SET name_zh = 'broken' WHERE id = :id"), {"id": tenant_id})
+    from core.tenancy.models import Tenant
+
+    await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(name_zh="broken"))
     raise RuntimeError("faulty cannot welcome a new district")
 
 

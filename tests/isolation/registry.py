@@ -101,6 +101,11 @@ def exemption(key: RouteKey) -> str | None:
 
 
 exempt_prefix("/schema", "the OpenAPI document and its browser: the same for every caller, no tenant data")
+exempt_prefix(
+    "/t/",
+    "console pages (HTML): the district in the URL must be the session's, else 404 (test_console.py and "
+    "tests/browser check every page); they call the same scoped services as the API routes covered here",
+)
 exempt_prefix("/static", "packaged static assets (the OpenAPI browser's scripts): no tenant data")
 
 # Routes that carry no tenant data or run before any tenant is known.

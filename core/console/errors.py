@@ -1,0 +1,40 @@
+"""Errors on console pages: a browser gets a page (or the login form), not problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.response import Template
+
+from core.errors import ProblemError
+
+
+def is_console(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) >= 4 and parts[1] == "t" and parts[3] == "console"
+
+
+def console_error(request: Request[Any, Any, Any], error: ProblemError, locale: str) -> Response[Any] | None:
+    """The login redirect for a missing session, else an error page; None outside the console."""
+    if not is_console(request.url.path):
+        return None
+    if error.status == 401:
+        from core.console.routes import login_redirect
+
+        redirect = login_redirect(request.url.path, request.url.query)
+        if redirect is not None:
+            return redirect
+    body = error.to_problem(locale)
+    slug = request.url.path.split("/")[2]
+    return Template(
+        template_name="console/error.html",
+        context={
+            "status": error.status,
+            "title": body["title"],
+            "detail": body["detail"],
+            "console": f"/t/{slug}/console",
+            "locale": locale,
+        },
+        status_code=error.status,
+    )

@@ -1,0 +1,494 @@
+"""The console's pages under ``/t/<tenant>/console``: login, dashboard, organisations, inbox, mechanisms.
+
+Pages use the same services as the JSON API; only the shape differs. The
+session cookie of ``/api/v1/auth/login`` is the console's session too. A
+page of another district than the session's answers 404, as the API does;
+without a session the browser is sent to the login page and back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote, urlparse
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from core.auth import service as auth_service
+from core.auth.routes import session_cookie
+from core.auth.scope import Principal, node_in_scope
+from core.console.mechanisms import MECHANISMS, PILLAR_ORDER
+from core.context import current_context
+from core.dashboard.figures import Figure
+from core.dashboard.routes import core_figures, figure_out
+from core.errors import ProblemError, not_found
+from core.i18n import current_locale
+from core.notifications import service as notifications
+from core.orgs import services as org_services
+from core.orgs.models import OrgNode
+from core.plugins import state as plugin_state
+from core.plugins.host import PluginHost
+from core.plugins.manifest import PILLARS
+from core.tenancy.models import Tenant
+from core.tenancy.service import root_node
+from core.tenancy.settings import parse_tenant_settings
+from core.web.deps import DB
+from core.web.middleware import session_store
+from core.web.schemas import PageParams
+
+CONSOLE = "/t/{tenant:str}/console"
+LANG_COOKIE = "quanyu_lang"
+
+
+def console_path(slug: str, rest: str = "") -> str:
+    return f"/t/{slug}/console{rest}"
+
+
+async def district(db: Any, slug: str) -> Tenant:
+    found: Tenant | None = (await db.scalars(select(Tenant).where(Tenant.slug == slug.lower()))).first()
+    if found is None:
+        raise not_found()
+    return found
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+async def signed_in(request: Request[Any, Any, Any], db: Any, slug: str) -> tuple[Tenant, Principal]:
+    """The district of the URL and the caller, who must be logged in to that district (404 otherwise)."""
+    principal = principal_of(request)
+    tenant = await district(db, slug)
+    if principal is None or principal.tenant_id != tenant.id:
+        raise not_found()
+    return tenant, principal
+
+
+async def navigation(
+    request: Request[Any, Any, Any], db: Any, tenant: Tenant, principal: Principal
+) -> list[dict[str, Any]]:
+    """The menu: the core's pages the caller may use, then each enabled mechanism's pages."""
+    slug = tenant.slug
+    zh = current_locale() == "zh_CN"
+    items = [{"href": console_path(slug), "label": "工作台" if zh else "Dashboard", "key": "dashboard"}]
+    if principal.has("org.read"):
+        items.append(
+            {"href": console_path(slug, "/org"), "label": "组织" if zh else "Organisations", "key": "org"}
+        )
+    items.append({"href": console_path(slug, "/inbox"), "label": "消息" if zh else "Inbox", "key": "inbox"})
+    if principal.has("tenant.configure"):
+        items.append(
+            {
+                "href": console_path(slug, "/mechanisms"),
+                "label": "机制" if zh else "Mechanisms",
+                "key": "mechanisms",
+            }
+        )
+    host: PluginHost = request.app.state.plugin_host
+    enabled = await request.app.state.plugin_cache.enabled(db, principal.tenant_id)
+    for plugin_slug, pages in await host.call("quanyu_console_pages", enabled=sorted(enabled)):
+        for entry in getattr(pages, "nav", []):
+            if entry.permission and not principal.has(entry.permission):
+                continue
+            items.append(
+                {
+                    "href": console_path(slug, f"/m/{plugin_slug}{entry.path}"),
+                    "label": entry.label_zh if zh else entry.label_en,
+                    "key": f"m.{plugin_slug}",
+                }
+            )
+    return items
+
+
+async def page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    template: str,
+    active: str,
+    **context: Any,
+) -> Template:
+    unread = await notifications.unread_count(db, principal.user_id)
+    node_ids = {grant.node_id for grant in principal.grants}
+    scope_names = sorted(
+        {n.name for n in await db.scalars(select(OrgNode).where(OrgNode.id.in_(node_ids)))}
+        if node_ids
+        else set()
+    )
+    return Template(
+        template_name=template,
+        context={
+            "tenant": tenant,
+            "principal": principal,
+            "nav": await navigation(request, db, tenant, principal),
+            "active": active,
+            "unread": unread,
+            "scope_names": scope_names,
+            "locale": current_locale(),
+            "here": request.url.path,
+            "console": console_path(tenant.slug),
+            **context,
+        },
+    )
+
+
+def safe_next(slug: str, candidate: str | None) -> str:
+    """Only a path inside this district's console may be the page after login (no open redirect)."""
+    home = console_path(slug)
+    if not candidate:
+        return home
+    parsed = urlparse(candidate)
+    if parsed.scheme or parsed.netloc or not parsed.path.startswith(home):
+        return home
+    return candidate
+
+
+class LoginForm:
+    def __init__(self, username: str = "", password: str = "", next: str = "") -> None:
+        self.username = username
+        self.password = password
+        self.next = next
+
+
+class ConsoleController(Controller):
+    path = CONSOLE
+    include_in_schema = False
+
+    @get("/login", opt={"exclude_from_auth": True}, name="console.login")
+    async def login_page(
+        self,
+        db: DB,
+        tenant: FromPath[str],
+        next: FromQuery[str | None] = None,
+    ) -> Template:
+        found = await district(db, tenant)
+        return Template(
+            template_name="console/login.html",
+            context={
+                "tenant": found,
+                "username": "",
+                "error": None,
+                "next": safe_next(found.slug, next),
+                "locale": current_locale(),
+                "console": console_path(found.slug),
+                "here": console_path(found.slug, "/login"),
+            },
+        )
+
+    @post("/login", opt={"exclude_from_auth": True}, status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        found = await district(db, tenant)
+        username = (data.get("username") or "").strip()
+        target = safe_next(found.slug, data.get("next"))
+        try:
+            token, _principal = await auth_service.login(
+                db,
+                session_store(request.app.state, db),
+                district=found.slug,
+                username=username,
+                password=data.get("password") or "",
+                address=current_context().address,
+                user_agent=request.headers.get("user-agent"),
+            )
+        except ProblemError as exc:
+            # The form comes back with what was typed (never the password) and the reason.
+            problem = exc.to_problem(current_locale())
+            return Template(
+                template_name="console/login.html",
+                context={
+                    "tenant": found,
+                    "username": username,
+                    "error": problem["detail"],
+                    "next": target,
+                    "locale": current_locale(),
+                    "console": console_path(found.slug),
+                    "here": console_path(found.slug, "/login"),
+                },
+                status_code=exc.status if exc.status != 401 else 200,
+            )
+        hours = parse_tenant_settings(found.settings).security.session_absolute_hours
+        return Redirect(path=target, status_code=303, cookies=[session_cookie(token, hours * 3600)])
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Redirect:
+        found, principal = await signed_in(request, db, tenant)
+        await auth_service.logout(db, session_store(request.app.state, db), principal)
+        return Redirect(
+            path=console_path(found.slug, "/login"), status_code=303, cookies=[session_cookie("", 0)]
+        )
+
+    @get("/lang", opt={"exclude_from_auth": True}, status_code=303)
+    async def language(
+        self,
+        db: DB,
+        tenant: FromPath[str],
+        to: Annotated[str, QueryParameter(pattern="^(zh_CN|en)$")],
+        next: FromQuery[str | None] = None,
+    ) -> Redirect:
+        found = await district(db, tenant)
+        from litestar.datastructures import Cookie
+
+        cookie = Cookie(
+            key=LANG_COOKIE, value=to, httponly=True, samesite="lax", path="/", max_age=365 * 86400
+        )
+        return Redirect(path=safe_next(found.slug, next), status_code=303, cookies=[cookie])
+
+    @get("/", name="console.dashboard")
+    async def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        node: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        roots = await org_services.scope_roots(db, principal)
+        root = (
+            await node_in_scope(db, principal, node, "org.read")
+            if node is not None
+            else (roots[0] if roots else None)
+        )
+        if root is None:
+            return await page(
+                request, db, found, principal, "console/dashboard.html", "dashboard", root=None, groups=[]
+            )
+        host: PluginHost = request.app.state.plugin_host
+        enabled = await request.app.state.plugin_cache.enabled(db, principal.tenant_id)
+        groups: list[dict[str, Any]] = [
+            {
+                "plugin": "core",
+                "name": None,
+                "figures": [figure_out("core", f) for f in await core_figures(db, root)],
+            }
+        ]
+        names = {m.slug: m for m in MECHANISMS}
+        for slug, contributed in await host.call(
+            "quanyu_dashboard_figures", enabled=enabled, tenant_id=principal.tenant_id, node=root, session=db
+        ):
+            figures = [figure_out(slug, f) for f in contributed if isinstance(f, Figure)]
+            manifest = host.manifest(slug)
+            label = (
+                (manifest.name_zh if current_locale() == "zh_CN" else manifest.name_en) if manifest else slug
+            )
+            groups.append(
+                {
+                    "plugin": slug,
+                    "name": label,
+                    "number": names[slug].number if slug in names else None,
+                    "figures": figures,
+                }
+            )
+        return await page(
+            request,
+            db,
+            found,
+            principal,
+            "console/dashboard.html",
+            "dashboard",
+            root=root,
+            roots=roots,
+            groups=groups,
+        )
+
+    @get("/org")
+    async def organisations(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        node: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("org.read"):
+            raise not_found()
+        roots = await org_services.scope_roots(db, principal)
+        current = (
+            await node_in_scope(db, principal, node, "org.read")
+            if node is not None
+            else (roots[0] if roots else None)
+        )
+        children: list[Any] = []
+        trail: list[Any] = []
+        if current is not None:
+            children = list(
+                await db.scalars(
+                    select(OrgNode)
+                    .where(OrgNode.parent_id == current.id, OrgNode.archived_at.is_(None))
+                    .order_by(OrgNode.name)
+                )
+            )
+            trail = [
+                n for n in await org_services.ancestors(db, current) if principal.can_at("org.read", n.path)
+            ]
+        return await page(
+            request,
+            db,
+            found,
+            principal,
+            "console/org.html",
+            "org",
+            current=current,
+            children=children,
+            trail=trail,
+            kind_name=org_services.kind_name,
+        )
+
+    @get("/inbox")
+    async def inbox(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        rows, total = await notifications.list_for_user(
+            db, principal.user_id, PageParams(limit=50, offset=offset)
+        )
+        return await page(
+            request,
+            db,
+            found,
+            principal,
+            "console/inbox.html",
+            "inbox",
+            items=rows,
+            total=total,
+            offset=offset,
+        )
+
+    @post("/inbox/read-all", status_code=303)
+    async def read_all(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Redirect:
+        found, principal = await signed_in(request, db, tenant)
+        await notifications.mark_all_read(db, principal.user_id)
+        return Redirect(path=console_path(found.slug, "/inbox"), status_code=303)
+
+    @get("/mechanisms")
+    async def mechanisms(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await mechanisms_page(request, db, found, principal)
+
+    @post("/mechanisms/{slug:str}/{action:str}", status_code=200)
+    async def switch(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        slug: FromPath[str],
+        action: FromPath[str],
+    ) -> Response[Any]:
+        """Enable or disable, then back to the grid (post/redirect/get: a reload does not switch again)."""
+        found, principal = await signed_in(request, db, tenant)
+        await require_configure(db, principal)
+        if action not in ("enable", "disable"):
+            raise not_found()
+        host: PluginHost = request.app.state.plugin_host
+        change = plugin_state.enable if action == "enable" else plugin_state.disable
+        try:
+            # A refusal (requirements, a plugin's veto) undoes whatever the change had written.
+            async with db.begin_nested():
+                await change(db, host, principal.tenant_id, slug)
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            message = exc.to_problem(current_locale())["detail"]
+            return await mechanisms_page(request, db, found, principal, message=message)
+        await db.commit()
+        await request.app.state.plugin_cache.invalidate(principal.tenant_id)
+        return Redirect(path=console_path(found.slug, f"/mechanisms?changed={slug}"), status_code=303)
+
+
+async def require_configure(db: Any, principal: Principal) -> None:
+    root = await root_node(db, principal.tenant_id)
+    if not principal.can_at("tenant.configure", root.path):
+        raise not_found()
+
+
+async def mechanisms_page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    *,
+    message: str | None = None,
+) -> Template:
+    await require_configure(db, principal)
+    host: PluginHost = request.app.state.plugin_host
+    statuses = {s.slug: s for s in await plugin_state.statuses(db, host, principal.tenant_id)}
+    zh = current_locale() == "zh_CN"
+    pillars = []
+    for pillar in PILLAR_ORDER:
+        cells = []
+        for mechanism in (m for m in MECHANISMS if m.pillar == pillar):
+            manifest = host.manifest(mechanism.slug)
+            status = statuses.get(mechanism.slug)
+            cells.append(
+                {
+                    "number": mechanism.number,
+                    "slug": mechanism.slug,
+                    "name": mechanism.name_zh if zh else mechanism.name_en,
+                    "installed": manifest is not None,
+                    "version": manifest.version if manifest else None,
+                    "enabled": bool(status and status.enabled),
+                }
+            )
+        pillars.append({"key": pillar, "name": PILLARS[pillar][0 if zh else 1], "cells": cells})
+    others = [
+        {
+            "slug": m.slug,
+            "name": m.name_zh if zh else m.name_en,
+            "version": m.version,
+            "enabled": bool(statuses.get(m.slug) and statuses[m.slug].enabled),
+        }
+        for m in host.manifests()
+        if m.slug not in {x.slug for x in MECHANISMS}
+    ]
+    return await page(
+        request,
+        db,
+        tenant,
+        principal,
+        "console/mechanisms.html",
+        "mechanisms",
+        pillars=pillars,
+        others=others,
+        message=message,
+        changed=request.query_params.get("changed"),
+    )
+
+
+def login_redirect(path: str, query: str) -> Redirect | None:
+    """Where a console page without a session sends the browser: its district's login, then back."""
+    parts = path.split("/")
+    if len(parts) < 4 or parts[1] != "t" or parts[3] != "console" or path.endswith("/login"):
+        return None
+    target = path + (f"?{query}" if query else "")
+    return Redirect(path=f"/t/{parts[2]}/console/login?next={quote(target)}", status_code=303)
+
+
+__all__ = ["ConsoleController", "console_path", "login_redirect"]
+
+
+async def console_page(
+    request: Request[Any, Any, Any], db: Any, template: str, *, active: str, **context: Any
+) -> Template:
+    """A plugin's console page in the console's shell (menu, user, language), for the caller's district.
+
+    ``template`` extends ``console/base.html``; ``active`` is the menu key
+    (``"m.<slug>"``). Raises 404 unless the caller is logged in to the district of the URL.
+    """
+    tenant_slug = request.path_params.get("tenant", "")
+    tenant, principal = await signed_in(request, db, str(tenant_slug))
+    return await page(request, db, tenant, principal, template, active, **context)

@@ -1,0 +1,142 @@
+"""A district administrator's day in the browser: log in, dashboard, inbox, mechanisms, another district."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.conftest import PASSWORD, log_in
+
+
+def test_logging_in_shows_the_dashboard_with_the_districts_figures(page, server):
+    log_in(page, server, password="wrong-password")
+    assert page.get_by_test_id("login-error").is_visible()
+    assert page.input_value("input[name=username]") == "admin", "what was typed is kept"
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console$"))
+    assert page.get_by_test_id("dashboard-node").inner_text() == "甲区"
+    assert page.locator('[data-figure="core.members"]').count() == 1
+    assert page.get_by_test_id("user").inner_text() == "admin"
+
+
+def test_an_expired_session_goes_to_login_and_back_to_the_wanted_page(page, server):
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    page.context.clear_cookies()
+    wanted = f"{server.url}/t/{server.districts['a']}/console/org"
+    page.goto(wanted)
+    assert "/console/login?next=" in page.url
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(wanted)
+    assert page.get_by_test_id("org-current").inner_text() == "甲区"
+
+
+def test_a_mechanism_switched_on_appears_in_the_menu_and_off_vanishes(page, server):
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    page.click('[data-nav="mechanisms"]')
+    card = page.locator('[data-mechanism="joint_committees"]')
+    if card.locator('[data-action="disable"]').count():
+        card.locator('[data-action="disable"]').click()
+    card.locator('[data-action="enable"]').click()
+    page.wait_for_url(re.compile(r".*/mechanisms\?changed=joint_committees"))
+    assert page.locator('[data-nav="m.joint_committees"]').is_visible()
+    page.click('[data-nav="m.joint_committees"]')
+    assert page.get_by_test_id("committees").is_visible()
+    page.click('[data-nav="mechanisms"]')
+    page.locator('[data-mechanism="joint_committees"] [data-action="disable"]').click()
+    page.wait_for_url(re.compile(r".*/mechanisms\?changed=joint_committees"))
+    assert page.locator('[data-nav="m.joint_committees"]').count() == 0
+
+
+def test_the_inbox_shows_what_a_mechanism_sent(page, server):
+    api = server.api("admin")
+    enabled = api.post("/api/v1/plugins/joint_committees/enable")
+    assert enabled.status_code in (200, 409), enabled.text
+    root = api.get("/api/v1/org/roots").json()[0]["id"]
+    committees = api.get("/api/v1/m/joint_committees/committees", params={"node": root}).json()["items"]
+    committee = (
+        committees[0]
+        if committees
+        else api.post("/api/v1/m/joint_committees/committees", json={"org_node_id": root}).json()
+    )
+    import datetime as dt
+
+    due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    decided = api.post(
+        f"/api/v1/m/joint_committees/committees/{committee['id']}/decisions",
+        json={"title": "浏览器测试交办事项", "assigned_to": root, "due_on": due, "owner_name": "李明"},
+    )
+    assert decided.status_code == 201, decided.text
+    secretary = api.post(
+        "/api/v1/users",
+        json={
+            "username": f"sec{dt.datetime.now():%H%M%S%f}",
+            "display_name": "书记",
+            "org_node_id": root,
+            "roles": ["secretary"],
+        },
+    ).json()
+    api.post(
+        "/api/v1/auth/redeem",
+        json={
+            "district": server.districts["a"],
+            "token": secretary["invitation_token"],
+            "password": PASSWORD,
+        },
+    )
+    api.post(
+        f"/api/v1/m/joint_committees/committees/{committee['id']}/decisions",
+        json={"title": "交给书记的事项", "assigned_to": root, "due_on": due, "owner_name": "王芳"},
+    )
+    log_in(page, server, username=secretary["user"]["username"])
+    page.wait_for_url(re.compile(r".*/console$"))
+    assert page.get_by_test_id("unread").inner_text().endswith("1")
+    page.get_by_test_id("unread").click()
+    assert "交给书记的事项" in page.get_by_test_id("inbox").inner_text()
+
+
+def test_another_districts_console_is_not_found(page, server):
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    response = page.goto(f"{server.url}/t/{server.districts['b']}/console/org")
+    assert response is not None and response.status == 404
+    assert page.get_by_test_id("error-detail").is_visible()
+
+
+def test_screenshots_of_the_main_pages(page, server):
+    """`make screenshots` writes the main pages (in Chinese and English) to var/screenshots/ (git ignores var/)."""
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if not folder:
+        pytest.skip("set SCREENSHOTS_DIR (make screenshots) to write screenshots")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    console = f"{server.url}/t/{server.districts['a']}/console"
+    page.goto(f"{console}/login")
+    page.screenshot(path=str(out / "login.png"))
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    server.api("admin").post("/api/v1/plugins/joint_committees/enable")
+    server.api("admin").post("/api/v1/plugins/sector_guidance/enable")
+    for name, path in (
+        ("dashboard", ""),
+        ("organisations", "/org"),
+        ("inbox", "/inbox"),
+        ("mechanisms", "/mechanisms"),
+        ("joint_committees", "/m/joint_committees/committees"),
+    ):
+        page.goto(f"{console}{path}")
+        page.screenshot(path=str(out / f"{name}.zh.png"), full_page=True)
+    page.goto(f"{console}/lang?to=en&next=/t/{server.districts['a']}/console")
+    page.screenshot(path=str(out / "dashboard.en.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{console}/mechanisms")
+    page.screenshot(path=str(out / "mechanisms.phone.png"), full_page=True)
+    assert len(list(out.glob("*.png"))) == 8

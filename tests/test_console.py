@@ -1,0 +1,112 @@
+"""The console over HTTP: sessions, districts, CSRF and the mechanisms' pages (the browser tests drive the same pages)."""
+
+from __future__ import annotations
+
+import re
+
+from core.testing import TEST_PASSWORD
+
+
+async def console_login(client, tenant, user, next_page=None):
+    """Log in through the console's form, as a browser does (CSRF cookie and field included)."""
+    form = await client.get(f"/t/{tenant.slug}/console/login")
+    assert form.status_code == 200, form.text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+    return await client.post(
+        f"/t/{tenant.slug}/console/login",
+        data={
+            "_csrf_token": token,
+            "username": user.username,
+            "password": TEST_PASSWORD,
+            "next": next_page or "",
+        },
+    )
+
+
+async def test_a_page_without_a_session_goes_to_login_and_back(client, admin):
+    wanted = f"/t/{admin.tenant.slug}/console/org"
+    first = await client.get(wanted)
+    assert first.status_code == 303
+    assert first.headers[
+        "location"
+    ] == f"/t/{admin.tenant.slug}/console/login?next={wanted.replace('/', '%2F')}" or first.headers[
+        "location"
+    ].endswith("next=" + wanted)
+    logged_in = await console_login(client, admin.tenant, admin.user, next_page=wanted)
+    assert logged_in.status_code == 303 and logged_in.headers["location"] == wanted
+    page = await client.get(wanted)
+    assert page.status_code == 200 and 'data-testid="org-current"' in page.text
+
+
+async def test_a_wrong_password_keeps_the_username_and_says_why(client, admin):
+    form = await client.get(f"/t/{admin.tenant.slug}/console/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+    refused = await client.post(
+        f"/t/{admin.tenant.slug}/console/login",
+        data={"_csrf_token": token, "username": admin.user.username, "password": "wrong-password"},
+    )
+    assert refused.status_code == 200
+    assert 'data-testid="login-error"' in refused.text
+    assert f'value="{admin.user.username}"' in refused.text
+    assert "wrong-password" not in refused.text
+
+
+async def test_a_form_without_its_csrf_token_is_refused(client, admin):
+    await client.get(f"/t/{admin.tenant.slug}/console/login")
+    forged = await client.post(
+        f"/t/{admin.tenant.slug}/console/login",
+        data={"username": admin.user.username, "password": TEST_PASSWORD},
+    )
+    assert forged.status_code == 403
+
+
+async def test_another_districts_pages_are_not_found(client, admin, make_actor):
+    other = await make_actor()
+    await console_login(client, admin.tenant, admin.user)
+    for path in ("", "/org", "/inbox", "/mechanisms", "/m/joint_committees/committees"):
+        response = await client.get(f"/t/{other.tenant.slug}/console{path}")
+        assert response.status_code == 404, (path, response.status_code)
+        assert "text/html" in response.headers["content-type"]
+    assert (await client.get("/t/no-such-district/console/org")).status_code in (303, 404)
+
+
+async def test_a_mechanism_switched_on_shows_in_the_menu_and_off_hides_it(client, admin):
+    await console_login(client, admin.tenant, admin.user)
+    slug = admin.tenant.slug
+    grid = await client.get(f"/t/{slug}/console/mechanisms")
+    assert grid.status_code == 200
+    assert 'data-mechanism="joint_committees"' in grid.text and 'data-mechanism="care_fund"' in grid.text
+    assert 'data-nav="m.joint_committees"' not in grid.text
+    assert (await client.get(f"/t/{slug}/console/m/joint_committees/committees")).status_code == 404
+
+    token = client.cookies.get("quanyu_csrf")
+    switched = await client.post(
+        f"/t/{slug}/console/mechanisms/joint_committees/enable", data={"_csrf_token": _field(grid.text)}
+    )
+    assert switched.status_code == 303, switched.text
+    enabled = await client.get(switched.headers["location"])
+    assert 'data-nav="m.joint_committees"' in enabled.text
+    assert (await client.get(f"/t/{slug}/console/m/joint_committees/committees")).status_code == 200
+    needs = await client.post(
+        f"/t/{slug}/console/mechanisms/hello_extra/enable", data={"_csrf_token": _field(grid.text)}
+    )
+    assert 'data-testid="mechanism-error"' in needs.text and "hello" in needs.text, "requirements are named"
+    off = await client.post(
+        f"/t/{slug}/console/mechanisms/joint_committees/disable", data={"_csrf_token": _field(grid.text)}
+    )
+    disabled = await client.get(off.headers["location"])
+    assert 'data-nav="m.joint_committees"' not in disabled.text
+    assert (await client.get(f"/t/{slug}/console/m/joint_committees/committees")).status_code == 404
+    assert token is not None
+
+
+def _field(html: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def test_only_district_configurers_see_the_mechanisms_page(client, admin, make_user):
+    viewer = await make_user(admin.tenant, "viewer")
+    await console_login(client, admin.tenant, viewer)
+    page = await client.get(f"/t/{admin.tenant.slug}/console")
+    assert page.status_code == 200 and 'data-nav="mechanisms"' not in page.text
+    assert (await client.get(f"/t/{admin.tenant.slug}/console/mechanisms")).status_code == 404
