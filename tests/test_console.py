@@ -46,6 +46,7 @@ async def test_a_wrong_password_keeps_the_username_and_says_why(client, admin):
         data={"_csrf_token": token, "username": admin.user.username, "password": "wrong-password"},
     )
     assert refused.status_code == 200
+    assert refused.headers["content-type"].startswith("text/html")
     assert 'data-testid="login-error"' in refused.text
     assert f'value="{admin.user.username}"' in refused.text
     assert "wrong-password" not in refused.text
@@ -110,3 +111,79 @@ async def test_only_district_configurers_see_the_mechanisms_page(client, admin, 
     page = await client.get(f"/t/{admin.tenant.slug}/console")
     assert page.status_code == 200 and 'data-nav="mechanisms"' not in page.text
     assert (await client.get(f"/t/{admin.tenant.slug}/console/mechanisms")).status_code == 404
+
+
+async def _linkage_decision(client, admin):
+    enabled = await client.post("/api/v1/plugins/joint_committees/enable", headers=admin.headers)
+    assert enabled.status_code == 200, enabled.text
+    committee = (
+        await client.post(
+            "/api/v1/m/joint_committees/committees",
+            headers=admin.headers,
+            json={"org_node_id": str(admin.tenant.root_id)},
+        )
+    ).json()
+    import datetime as dt
+
+    due = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    decision = await client.post(
+        f"/api/v1/m/joint_committees/committees/{committee['id']}/decisions",
+        headers=admin.headers,
+        json={
+            "title": "老旧小区加装电梯",
+            "assigned_to": str(admin.tenant.root_id),
+            "due_on": due,
+            "owner_name": "李明",
+        },
+    )
+    assert decision.status_code == 201, decision.text
+    return decision.json()
+
+
+async def test_a_form_error_is_shown_by_its_field_and_keeps_what_was_typed(client, admin):
+    decision = await _linkage_decision(client, admin)
+    await console_login(client, admin.tenant, admin.user)
+    url = f"/t/{admin.tenant.slug}/console/m/joint_committees/decisions/{decision['id']}"
+    shown = await client.get(url)
+    assert shown.status_code == 200 and 'data-testid="progress-form"' in shown.text
+    token = _field(shown.text)
+    silent = await client.post(url, data={"_csrf_token": token, "status": "done", "note": "  "})
+    assert silent.status_code == 200 and silent.headers["content-type"].startswith("text/html")
+    assert 'data-testid="error-note"' in silent.text
+    assert '<option value="done" selected>' in silent.text, "the chosen status is kept"
+    done = await client.post(url, data={"_csrf_token": token, "status": "done", "note": "已开放停车位"})
+    assert done.status_code == 303 and done.headers["location"] == url
+    again = await client.post(url, data={"_csrf_token": token, "status": "done", "note": "已开放停车位"})
+    assert 'data-testid="error-status"' in again.text, "a second submit changes nothing and says why"
+    api = await client.get(f"/api/v1/m/joint_committees/decisions/{decision['id']}", headers=admin.headers)
+    assert (api.json()["status"], api.json()["progress_note"]) == ("done", "已开放停车位")
+
+
+async def test_files_are_attached_from_the_console_and_read_by_signed_links(client, admin, make_actor):
+    decision = await _linkage_decision(client, admin)
+    await console_login(client, admin.tenant, admin.user)
+    slug = admin.tenant.slug
+    page = await client.get(f"/t/{slug}/console/m/joint_committees/decisions/{decision['id']}")
+    token = _field(page.text)
+    panel = f"/t/{slug}/console/attachments"
+    form = {"_csrf_token": token, "owner": "joint_committees.decision", "owner_id": decision["id"]}
+    refused = await client.post(
+        panel, data=form, files={"file": ("病毒.pdf", b"\x7fELF" + bytes(64), "application/pdf")}
+    )
+    assert refused.status_code == 200 and 'data-testid="file-error"' in refused.text
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    uploaded = await client.post(panel, data=form, files={"file": ("纪要.pdf", pdf, "application/pdf")})
+    assert uploaded.status_code == 200 and "纪要.pdf" in uploaded.text
+    link = re.search(r'href="(/api/v1/files/[^"]+)"', uploaded.text).group(1)
+    client.cookies.clear()
+    assert (await client.get(link)).content == pdf, "a signed link needs no session"
+
+    other = await make_actor()
+    client.cookies.clear()
+    await console_login(client, other.tenant, other.user)
+    assert (
+        await client.get(
+            f"/t/{slug}/console/attachments",
+            params={"owner": "joint_committees.decision", "owner_id": decision["id"]},
+        )
+    ).status_code == 404

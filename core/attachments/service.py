@@ -81,7 +81,7 @@ def owner_keys() -> list[str]:
     return sorted(_owners)
 
 
-def _owner(key: str) -> AttachmentOwner:
+def owner_of(key: str) -> AttachmentOwner:
     owner = _owners.get(key)
     if owner is None:
         raise invalid_field(
@@ -152,7 +152,7 @@ async def attach(
     data: bytes,
 ) -> Attachment:
     """Attach ``data`` named ``name`` to the record; its type is sniffed and checked against the district's list."""
-    owner = _owner(owner_key)
+    owner = owner_of(owner_key)
     record = await _record(session, principal, owner, owner_id, owner.write_permission)
     policy = await _policy(session, principal.tenant_id)
     limit = policy.max_megabytes * 1024 * 1024
@@ -214,7 +214,7 @@ async def attachments_of(
     session: AsyncSession, principal: Principal, owner_key: str, owner_id: uuid.UUID
 ) -> list[Attachment]:
     """The files of one record the caller may read, oldest first."""
-    owner = _owner(owner_key)
+    owner = owner_of(owner_key)
     await _record(session, principal, owner, owner_id, owner.read_permission)
     rows = await session.scalars(
         select(Attachment)

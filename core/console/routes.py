@@ -181,7 +181,7 @@ class ConsoleController(Controller):
             },
         )
 
-    @post("/login", opt={"exclude_from_auth": True}, status_code=200)
+    @post("/login", opt={"exclude_from_auth": True}, status_code=200, media_type="text/html")
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -380,7 +380,7 @@ class ConsoleController(Controller):
         found, principal = await signed_in(request, db, tenant)
         return await mechanisms_page(request, db, found, principal)
 
-    @post("/mechanisms/{slug:str}/{action:str}", status_code=200)
+    @post("/mechanisms/{slug:str}/{action:str}", status_code=200, media_type="text/html")
     async def switch(
         self,
         request: Request[Any, Any, Any],
@@ -492,3 +492,90 @@ async def console_page(
     tenant_slug = request.path_params.get("tenant", "")
     tenant, principal = await signed_in(request, db, str(tenant_slug))
     return await page(request, db, tenant, principal, template, active, **context)
+
+
+class AttachmentPanel(Controller):
+    """The files of a record inside any console page: an htmx panel that lists them (signed, expiring
+    links) and uploads more; the same service and the same reach rule as the API."""
+
+    path = f"{CONSOLE}/attachments"
+    include_in_schema = False
+
+    @get("/")
+    async def panel(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        owner: Annotated[str, QueryParameter(max_length=80)],
+        owner_id: Annotated[uuid.UUID, QueryParameter()],
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await attachment_panel(db, found, principal, owner, owner_id)
+
+    @post("/", request_max_body_size=200 * 1024 * 1024 + 64 * 1024, status_code=200, media_type="text/html")
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template:
+        from litestar.datastructures import UploadFile
+
+        from core.attachments import service as attachments
+
+        found, principal = await signed_in(request, db, tenant)
+        owner = str(data.get("owner") or "")
+        try:
+            owner_id = uuid.UUID(str(data.get("owner_id") or ""))
+        except ValueError:
+            raise not_found() from None
+        upload = data.get("file")
+        error: str | None = None
+        if not isinstance(upload, UploadFile):
+            error = "请选择文件" if current_locale() == "zh_CN" else "Choose a file"
+        else:
+            content = await upload.read()
+            try:
+                async with db.begin_nested():
+                    await attachments.attach(db, principal, owner, owner_id, upload.filename, content)
+            except ProblemError as exc:
+                if exc.status == 404:
+                    raise
+                problem = exc.to_problem(current_locale())
+                error = (problem.get("errors") or [{"message": problem["detail"]}])[0]["message"]
+        return await attachment_panel(db, found, principal, owner, owner_id, error=error)
+
+
+async def attachment_panel(
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    owner: str,
+    owner_id: uuid.UUID,
+    *,
+    error: str | None = None,
+) -> Template:
+    from core.attachments import service as attachments
+
+    rows = await attachments.attachments_of(db, principal, owner, owner_id)
+    registered = attachments.owner_of(owner)
+    files = []
+    for row in rows:
+        token, _expires = attachments.signed_link(row)
+        files.append(
+            {"name": row.name, "size": row.size, "type": row.content_type, "url": f"/api/v1/files/{token}"}
+        )
+    return Template(
+        template_name="console/_attachments.html",
+        context={
+            "files": files,
+            "owner": owner,
+            "owner_id": owner_id,
+            "error": error,
+            "can_upload": principal.has(registered.write_permission),
+            "console": console_path(tenant.slug),
+            "locale": current_locale(),
+        },
+    )

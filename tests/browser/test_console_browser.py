@@ -140,3 +140,39 @@ def test_screenshots_of_the_main_pages(page, server):
     page.goto(f"{console}/mechanisms")
     page.screenshot(path=str(out / "mechanisms.phone.png"), full_page=True)
     assert len(list(out.glob("*.png"))) == 8
+
+
+def test_a_decision_is_reported_done_with_its_evidence_uploaded_in_place(page, server, tmp_path):
+    import datetime as dt
+
+    api = server.api("admin")
+    enabled = api.post("/api/v1/plugins/joint_committees/enable")
+    assert enabled.status_code in (200, 409), enabled.text
+    root = api.get("/api/v1/org/roots").json()[0]["id"]
+    committees = api.get("/api/v1/m/joint_committees/committees", params={"node": root}).json()["items"]
+    committee = (
+        committees[0]
+        if committees
+        else api.post("/api/v1/m/joint_committees/committees", json={"org_node_id": root}).json()
+    )
+    due = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    decision = api.post(
+        f"/api/v1/m/joint_committees/committees/{committee['id']}/decisions",
+        json={"title": "清理楼道堆物", "assigned_to": root, "due_on": due, "owner_name": "赵强"},
+    ).json()
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    page.goto(f"{server.url}/t/{server.districts['a']}/console/m/joint_committees/decisions/{decision['id']}")
+    evidence = tmp_path / "整改照片说明.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    page.set_input_files("input[type=file]", str(evidence))
+    page.locator('[data-testid="files"] button[type=submit]').click()
+    page.get_by_text("整改照片说明.pdf").wait_for()
+    page.select_option("select[name=status]", "done")
+    page.click('[data-testid="progress-form"] button[type=submit]')
+    page.get_by_test_id("error-note").wait_for()
+    assert page.input_value("select[name=status]") == "done", "the choice is kept next to the error"
+    page.fill("textarea[name=note]", "楼道已清理，照片见附件")
+    page.click('[data-testid="progress-form"] button[type=submit]')
+    page.wait_for_load_state()
+    assert page.get_by_test_id("decision-status").inner_text().startswith("已办结")
