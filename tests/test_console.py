@@ -187,3 +187,56 @@ async def test_files_are_attached_from_the_console_and_read_by_signed_links(clie
             params={"owner": "joint_committees.decision", "owner_id": decision["id"]},
         )
     ).status_code == 404
+
+
+async def test_an_organisation_is_created_from_the_tree_and_a_second_submit_is_refused(client, admin):
+    await console_login(client, admin.tenant, admin.user)
+    slug = admin.tenant.slug
+    page = await client.get(f"/t/{slug}/console/org")
+    assert 'data-testid="org-create"' in page.text
+    form = {
+        "_csrf_token": _field(page.text),
+        "parent_id": str(admin.tenant.root_id),
+        "kind": "street",
+        "name": "和平路街道",
+    }
+    created = await client.post(f"/t/{slug}/console/org/nodes", data=form)
+    assert created.status_code == 303
+    shown = await client.get(created.headers["location"])
+    assert "和平路街道" in shown.text
+    twice = await client.post(f"/t/{slug}/console/org/nodes", data=form)
+    assert twice.status_code == 200 and 'data-testid="error-name"' in twice.text
+    assert 'value="和平路街道"' in twice.text, "what was typed stays in the form"
+    children = await client.get(f"/api/v1/org/nodes/{admin.tenant.root_id}/children", headers=admin.headers)
+    assert [c["name"] for c in children.json()["items"]] == ["和平路街道"], "one street, not two"
+
+
+async def test_a_spreadsheet_with_a_bad_row_imports_nothing_and_lists_the_row(client, admin):
+    import io
+
+    from openpyxl import Workbook
+
+    from core.people.validation import make_id_card
+
+    await console_login(client, admin.tenant, admin.user)
+    slug = admin.tenant.slug
+    form = await client.get(f"/t/{slug}/console/people/import")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "所在组织"])
+    import datetime as dt
+
+    sheet.append(["张三", make_id_card("321111", dt.date(1980, 5, 1), 12, "male"), str(admin.tenant.root_id)])
+    sheet.append(["李四", "123", str(admin.tenant.root_id)])
+    out = io.BytesIO()
+    book.save(out)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    report = await client.post(
+        f"/t/{slug}/console/people/import",
+        data={"_csrf_token": _field(form.text)},
+        files={"file": ("党员.xlsx", out.getvalue(), xlsx)},
+    )
+    assert report.status_code == 200 and 'data-testid="import-problems"' in report.text
+    assert "<td>3</td>" in report.text and "身份证号" in report.text, "row 3, the ID card column"
+    people = await client.get(f"/t/{slug}/console/people")
+    assert 'data-testid="people-total">0<' in people.text

@@ -14,7 +14,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from core.console.pages import ConsolePages
-from core.console.routes import CONSOLE, AttachmentPanel, ConsoleController
+from core.console.routes import (
+    CONSOLE,
+    AttachmentPanel,
+    ConsoleController,
+    InboxAndMechanismPages,
+    PeoplePages,
+)
 from core.i18n import current_locale
 from core.plugins.host import PluginHost
 
@@ -62,7 +68,7 @@ def csrf_config(master_key: bytes) -> CSRFConfig:
 
 
 def console_routes(host: PluginHost) -> list[Any]:
-    routes: list[Any] = [ConsoleController, AttachmentPanel]
+    routes: list[Any] = [ConsoleController, InboxAndMechanismPages, PeoplePages, AttachmentPanel]
     for slug, pages in host.call_sync("quanyu_console_pages"):
         if isinstance(pages, ConsolePages) and pages.handlers:
             # The same gate as the plugin's API: a district that has not enabled it gets 404.

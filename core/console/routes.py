@@ -80,6 +80,10 @@ async def navigation(
         items.append(
             {"href": console_path(slug, "/org"), "label": "组织" if zh else "Organisations", "key": "org"}
         )
+    if principal.has("person.read"):
+        items.append(
+            {"href": console_path(slug, "/people"), "label": "党员" if zh else "People", "key": "people"}
+        )
     items.append({"href": console_path(slug, "/inbox"), "label": "消息" if zh else "Inbox", "key": "inbox"})
     if principal.has("tenant.configure"):
         items.append(
@@ -311,39 +315,106 @@ class ConsoleController(Controller):
         node: Annotated[uuid.UUID | None, QueryParameter()] = None,
     ) -> Template:
         found, principal = await signed_in(request, db, tenant)
-        if not principal.has("org.read"):
-            raise not_found()
-        roots = await org_services.scope_roots(db, principal)
-        current = (
-            await node_in_scope(db, principal, node, "org.read")
-            if node is not None
-            else (roots[0] if roots else None)
-        )
-        children: list[Any] = []
-        trail: list[Any] = []
-        if current is not None:
-            children = list(
-                await db.scalars(
-                    select(OrgNode)
-                    .where(OrgNode.parent_id == current.id, OrgNode.archived_at.is_(None))
-                    .order_by(OrgNode.name)
+        return await org_page(request, db, found, principal, node)
+
+    @post("/org/nodes", status_code=200, media_type="text/html")
+    async def create_organisation(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        """Create an organisation under the page's node; errors beside their fields, what was typed kept."""
+        from core.orgs.schemas import NodeCreate
+
+        found, principal = await signed_in(request, db, tenant)
+        typed = {k: (data.get(k) or "").strip() for k in ("parent_id", "kind", "name", "code")}
+        try:
+            parent_id = uuid.UUID(typed["parent_id"])
+        except ValueError:
+            raise not_found() from None
+        try:
+            async with db.begin_nested():
+                created = await org_services.create_node(
+                    db,
+                    principal,
+                    NodeCreate(
+                        parent_id=parent_id,
+                        kind=typed["kind"],
+                        name=typed["name"],
+                        code=typed["code"] or None,
+                    ),
                 )
-            )
-            trail = [
-                n for n in await org_services.ancestors(db, current) if principal.can_at("org.read", n.path)
-            ]
-        return await page(
-            request,
-            db,
-            found,
-            principal,
-            "console/org.html",
-            "org",
-            current=current,
-            children=children,
-            trail=trail,
-            kind_name=org_services.kind_name,
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            problem = exc.to_problem(current_locale())
+            errors = {e["field"]: e["message"] for e in problem.get("errors", [])} or {
+                "name": problem["detail"]
+            }
+            return await org_page(request, db, found, principal, parent_id, errors=errors, typed=typed)
+        await db.commit()
+        return Redirect(
+            path=console_path(found.slug, f"/org?node={parent_id}&created={created.id}"), status_code=303
         )
+
+
+async def org_page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    found: Tenant,
+    principal: Principal,
+    node: uuid.UUID | None,
+    *,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Template:
+    from core.orgs import kinds as org_kinds
+
+    if not principal.has("org.read"):
+        raise not_found()
+    roots = await org_services.scope_roots(db, principal)
+    current = (
+        await node_in_scope(db, principal, node, "org.read")
+        if node is not None
+        else (roots[0] if roots else None)
+    )
+    children: list[Any] = []
+    trail: list[Any] = []
+    child_kinds: list[Any] = []
+    if current is not None:
+        children = list(
+            await db.scalars(
+                select(OrgNode)
+                .where(OrgNode.parent_id == current.id, OrgNode.archived_at.is_(None))
+                .order_by(OrgNode.name)
+            )
+        )
+        trail = [n for n in await org_services.ancestors(db, current) if principal.can_at("org.read", n.path)]
+        if principal.can_at("org.write", current.path):
+            child_kinds = [k for k in org_kinds.all_kinds() if current.kind in k.parents]
+    return await page(
+        request,
+        db,
+        found,
+        principal,
+        "console/org.html",
+        "org",
+        current=current,
+        children=children,
+        trail=trail,
+        kind_name=org_services.kind_name,
+        child_kinds=child_kinds,
+        errors=errors or {},
+        typed=typed or {},
+        created=request.query_params.get("created"),
+    )
+
+
+class InboxAndMechanismPages(Controller):
+    path = CONSOLE
+    include_in_schema = False
 
     @get("/inbox")
     async def inbox(
@@ -579,3 +650,128 @@ async def attachment_panel(
             "locale": current_locale(),
         },
     )
+
+
+PARTY_STATUSES = {
+    "full": ("正式党员", "Full member"),
+    "probationary": ("预备党员", "Probationary"),
+    "none": ("非党员", "Not a member"),
+}
+
+
+class PeoplePages(Controller):
+    """People: the list with filters (masked ID and phone, as the API), and the spreadsheet import."""
+
+    path = f"{CONSOLE}/people"
+    include_in_schema = False
+
+    @get("/")
+    async def people(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        node: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        q: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        party_status: Annotated[str | None, QueryParameter(pattern="^(full|probationary|none)$")] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+    ) -> Template:
+        from core.people import services as people
+
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("person.read"):
+            raise not_found()
+        stmt, cutoff = await people.people_select(db, principal, node_id=node, q=q, party_status=party_status)
+        from core.web.schemas import paginate
+
+        rows, total = await paginate(db, stmt, PageParams(limit=50, offset=offset))
+        names = await people.node_names(db, {p.org_node_id for p in rows})
+        shown = [people.person_out(p, names.get(p.org_node_id), contact_cutoff=cutoff) for p in rows]
+        return await page(
+            request,
+            db,
+            found,
+            principal,
+            "console/people.html",
+            "people",
+            people=shown,
+            total=total,
+            offset=offset,
+            q=q or "",
+            party_status=party_status or "",
+            node=node,
+            statuses=PARTY_STATUSES,
+        )
+
+    @get("/import")
+    async def import_form(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("person.import"):
+            raise not_found()
+        return await page(
+            request, db, found, principal, "console/people_import.html", "people", report=None, problems=[]
+        )
+
+    @post("/import", request_max_body_size=12 * 1024 * 1024, status_code=200, media_type="text/html")
+    async def import_file(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template:
+        """Import every row or none; the report lists each bad row and column, as the API's 422 does."""
+        import asyncio
+
+        from litestar.datastructures import UploadFile
+
+        from core.imports import people as people_import
+        from core.imports.spreadsheet import MAX_FILE_BYTES, read_table, too_large
+
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("person.import"):
+            raise not_found()
+        upload = data.get("file")
+        report: dict[str, Any] | None = None
+        problems: list[dict[str, Any]] = []
+        if not isinstance(upload, UploadFile):
+            problems = [
+                {
+                    "row": None,
+                    "column": None,
+                    "message": "请选择文件" if current_locale() == "zh_CN" else "Choose a file",
+                }
+            ]
+        else:
+            try:
+                content = await upload.read()
+                if len(content) > MAX_FILE_BYTES:
+                    raise too_large()
+                table = await asyncio.to_thread(
+                    read_table,
+                    content,
+                    upload.filename,
+                    people_import.PERSON_COLUMNS,
+                    renames=people_import.PERSON_RENAMES,
+                )
+                async with db.begin_nested():
+                    result = await people_import.import_people(
+                        db, principal, table, dry_run=data.get("dry_run") == "1"
+                    )
+                report = {"created": result.created, "dry_run": result.dry_run}
+            except ProblemError as exc:
+                body = exc.to_problem(current_locale())
+                problems = [
+                    {"row": e.get("row"), "column": e.get("column"), "message": e["message"]}
+                    for e in body.get("errors", [])
+                ] or [{"row": None, "column": None, "message": body["detail"]}]
+        return await page(
+            request,
+            db,
+            found,
+            principal,
+            "console/people_import.html",
+            "people",
+            report=report,
+            problems=problems,
+        )

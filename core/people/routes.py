@@ -7,12 +7,8 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy import and_, not_, or_, select
 
-from core.auth.scope import node_in_scope, scoped_select
-from core.orgs.models import OrgNode, in_subtree
 from core.people import services
-from core.people.models import MEMBER_STATUSES, Person
 from core.people.schemas import (
     AffiliationEnd,
     AffiliationIn,
@@ -27,7 +23,6 @@ from core.people.schemas import (
     PersonUpdate,
     RelationOut,
 )
-from core.people.validation import check_id_card, normalise_phone
 from core.web.deps import DB, CurrentPrincipal, Paging
 from core.web.schemas import Page, paginate
 
@@ -55,46 +50,19 @@ class PeopleController(Controller):
         lost_contact: FromQuery[bool | None] = None,
         include_archived: FromQuery[bool] = False,
     ) -> Page[PersonOut]:
-        if node_id is None:
-            stmt = scoped_select(Person, principal, "person.read")
-        else:
-            # The node is in scope, so its whole subtree is: one range on the subtree is the only filter.
-            node = await node_in_scope(db, principal, node_id, "person.read")
-            subtree = OrgNode.__table__.alias("filter_node")
-            stmt = (
-                select(Person)
-                .join(
-                    subtree, (subtree.c.tenant_id == Person.tenant_id) & (subtree.c.id == Person.org_node_id)
-                )
-                .where(in_subtree(subtree.c.path, node.path))
-            )
-        if q:
-            stmt = stmt.where(Person.name.contains(q.strip(), autoescape=True))
-        if id_card:
-            number = check_id_card(id_card).number
-            stmt = stmt.where(Person.id_card_index == services.id_card_index(principal.tenant_id, number))
-        if phone:
-            normalised = normalise_phone(phone)
-            stmt = stmt.where(Person.phone_index == services.phone_index(principal.tenant_id, normalised))
-        if party_status:
-            stmt = stmt.where(Person.party_status == party_status)
-        if category:
-            stmt = stmt.where(Person.category == category)
-        cutoff = await services.contact_cutoff(db, principal.tenant_id)
-        if lost_contact is not None:
-            # Flagged by hand, or a member not contacted within the district's limit.
-            out_of_contact = or_(
-                Person.lost_contact.is_(True),
-                and_(
-                    Person.party_status.in_(MEMBER_STATUSES),
-                    Person.last_contact_on.is_not(None),
-                    Person.last_contact_on < cutoff,
-                ),
-            )
-            stmt = stmt.where(out_of_contact if lost_contact else not_(out_of_contact))
-        if not include_archived:
-            stmt = stmt.where(Person.archived_at.is_(None))
-        rows, total = await paginate(db, stmt.order_by(Person.name, Person.id), page)
+        stmt, cutoff = await services.people_select(
+            db,
+            principal,
+            node_id=node_id,
+            q=q,
+            id_card=id_card,
+            phone=phone,
+            party_status=party_status,
+            category=category,
+            lost_contact=lost_contact,
+            include_archived=include_archived,
+        )
+        rows, total = await paginate(db, stmt, page)
         names = await services.node_names(db, {p.org_node_id for p in rows})
         return Page(
             items=[services.person_out(p, names.get(p.org_node_id), contact_cutoff=cutoff) for p in rows],

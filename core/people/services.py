@@ -716,3 +716,63 @@ async def end_affiliation(
         changes={"kind": [row.kind, None]},
     )
     return row
+
+
+async def people_select(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    node_id: uuid.UUID | None = None,
+    q: str | None = None,
+    id_card: str | None = None,
+    phone: str | None = None,
+    party_status: str | None = None,
+    category: str | None = None,
+    lost_contact: bool | None = None,
+    include_archived: bool = False,
+) -> tuple[Any, dt.date]:
+    """The people the caller may read, filtered (ordered by name), and the district's contact cutoff."""
+    from sqlalchemy import and_, not_, or_
+
+    from core.auth.scope import node_in_scope, scoped_select
+    from core.orgs.models import in_subtree
+    from core.people.models import MEMBER_STATUSES
+    from core.people.validation import check_id_card, normalise_phone
+
+    if node_id is None:
+        stmt = scoped_select(Person, principal, "person.read")
+    else:
+        # The node is in scope, so its whole subtree is: one range on the subtree is the only filter.
+        node = await node_in_scope(session, principal, node_id, "person.read")
+        subtree = OrgNode.__table__.alias("filter_node")
+        stmt = (
+            select(Person)
+            .join(subtree, (subtree.c.tenant_id == Person.tenant_id) & (subtree.c.id == Person.org_node_id))
+            .where(in_subtree(subtree.c.path, node.path))
+        )
+    if q:
+        stmt = stmt.where(Person.name.contains(q.strip(), autoescape=True))
+    if id_card:
+        number = check_id_card(id_card).number
+        stmt = stmt.where(Person.id_card_index == id_card_index(principal.tenant_id, number))
+    if phone:
+        stmt = stmt.where(Person.phone_index == phone_index(principal.tenant_id, normalise_phone(phone)))
+    if party_status:
+        stmt = stmt.where(Person.party_status == party_status)
+    if category:
+        stmt = stmt.where(Person.category == category)
+    cutoff = await contact_cutoff(session, principal.tenant_id)
+    if lost_contact is not None:
+        # Flagged by hand, or a member not contacted within the district's limit.
+        out_of_contact = or_(
+            Person.lost_contact.is_(True),
+            and_(
+                Person.party_status.in_(MEMBER_STATUSES),
+                Person.last_contact_on.is_not(None),
+                Person.last_contact_on < cutoff,
+            ),
+        )
+        stmt = stmt.where(out_of_contact if lost_contact else not_(out_of_contact))
+    if not include_archived:
+        stmt = stmt.where(Person.archived_at.is_(None))
+    return stmt.order_by(Person.name, Person.id), cutoff

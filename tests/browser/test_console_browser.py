@@ -176,3 +176,44 @@ def test_a_decision_is_reported_done_with_its_evidence_uploaded_in_place(page, s
     page.click('[data-testid="progress-form"] button[type=submit]')
     page.wait_for_load_state()
     assert page.get_by_test_id("decision-status").inner_text().startswith("已办结")
+
+
+def test_an_organisation_is_added_in_the_tree(page, server):
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    page.click('[data-nav="org"]')
+    form = page.get_by_test_id("org-create")
+    form.locator("select[name=kind]").select_option("street")
+    form.locator("input[name=name]").fill("浏览器街道")
+    form.locator("button[type=submit]").click()
+    page.get_by_test_id("org-children").get_by_text("浏览器街道").wait_for()
+    form = page.get_by_test_id("org-create")
+    form.locator("select[name=kind]").select_option("street")
+    form.locator("input[name=name]").fill("浏览器街道")
+    form.locator("button[type=submit]").click()
+    page.get_by_test_id("error-name").wait_for()
+    assert page.input_value('[data-testid="org-create"] input[name=name]') == "浏览器街道"
+
+
+def test_a_spreadsheet_with_one_bad_row_shows_the_report(page, server, tmp_path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from core.people.validation import make_id_card
+
+    book = Workbook()
+    book.active.append(["姓名", "身份证号", "所在组织"])
+    book.active.append(["王五", make_id_card("321111", dt.date(1975, 3, 8), 7, "male"), "甲区"])
+    book.active.append(["赵六", "32111119800101", "甲区"])
+    path = tmp_path / "党员名册.xlsx"
+    book.save(path)
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    page.click('[data-nav="people"]')
+    page.get_by_role("link", name="导入").click()
+    page.set_input_files("input[type=file]", str(path))
+    page.click('[data-testid="import-form"] button[type=submit]')
+    problems = page.get_by_test_id("import-problems")
+    problems.wait_for()
+    assert "身份证号" in problems.inner_text() and "3" in problems.inner_text()
