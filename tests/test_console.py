@@ -240,3 +240,50 @@ async def test_a_spreadsheet_with_a_bad_row_imports_nothing_and_lists_the_row(cl
     assert "<td>3</td>" in report.text and "身份证号" in report.text, "row 3, the ID card column"
     people = await client.get(f"/t/{slug}/console/people")
     assert 'data-testid="people-total">0<' in people.text
+
+
+async def test_a_mechanism_is_configured_from_a_form_built_from_its_schema_and_purged_after_a_preview(
+    client, admin
+):
+    await console_login(client, admin.tenant, admin.user)
+    slug = admin.tenant.slug
+    page = await client.get(f"/t/{slug}/console/mechanisms/joint_committees")
+    assert page.status_code == 200 and 'data-testid="config-form"' in page.text
+    assert 'name="community_meetings_per_year" value="12"' in page.text
+    url = f"/t/{slug}/console/mechanisms/joint_committees/config"
+    form = {
+        "_csrf_token": _field(page.text),
+        "district_meetings_per_year": "4",
+        "street_meetings_per_year": "四",
+        "community_meetings_per_year": "6",
+        "remind_hours_before_meeting": "24",
+        "escalate_after_days_overdue": "0",
+        "escalate_again_after_days": "7",
+    }
+    wrong = await client.post(url, data=form)
+    assert wrong.status_code == 200 and 'data-testid="error-street_meetings_per_year"' in wrong.text
+    assert 'value="四"' in wrong.text, "what was typed stays"
+    too_many = await client.post(url, data={**form, "street_meetings_per_year": "99"})
+    assert 'data-testid="error-street_meetings_per_year"' in too_many.text
+    saved = await client.post(url, data={**form, "street_meetings_per_year": "6"})
+    assert saved.status_code == 303
+    config = await client.get("/api/v1/plugins/joint_committees", headers=admin.headers)
+    assert config.json()["config"]["street_meetings_per_year"] == 6
+
+    await client.post("/api/v1/plugins/joint_committees/enable", headers=admin.headers)
+    await client.post(
+        "/api/v1/m/joint_committees/committees",
+        headers=admin.headers,
+        json={"org_node_id": str(admin.tenant.root_id)},
+    )
+    await client.post("/api/v1/plugins/joint_committees/disable", headers=admin.headers)
+    preview = await client.get(f"/t/{slug}/console/mechanisms/joint_committees")
+    assert (
+        'data-testid="purge-preview"' in preview.text
+        and "<td>linkage_committee</td><td>1</td>" in preview.text
+    )
+    purge = f"/t/{slug}/console/mechanisms/joint_committees/purge"
+    refused = await client.post(purge, data={"_csrf_token": _field(preview.text), "confirm": "yes"})
+    assert 'data-testid="error-confirm"' in refused.text
+    done = await client.post(purge, data={"_csrf_token": _field(preview.text), "confirm": "joint_committees"})
+    assert done.status_code == 303 and done.headers["location"].endswith("purged=1")

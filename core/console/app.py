@@ -19,6 +19,7 @@ from core.console.routes import (
     AttachmentPanel,
     ConsoleController,
     InboxAndMechanismPages,
+    MechanismPage,
     PeoplePages,
 )
 from core.i18n import current_locale
@@ -68,7 +69,13 @@ def csrf_config(master_key: bytes) -> CSRFConfig:
 
 
 def console_routes(host: PluginHost) -> list[Any]:
-    routes: list[Any] = [ConsoleController, InboxAndMechanismPages, PeoplePages, AttachmentPanel]
+    routes: list[Any] = [
+        ConsoleController,
+        InboxAndMechanismPages,
+        MechanismPage,
+        PeoplePages,
+        AttachmentPanel,
+    ]
     for slug, pages in host.call_sync("quanyu_console_pages"):
         if isinstance(pages, ConsolePages) and pages.handlers:
             # The same gate as the plugin's API: a district that has not enabled it gets 404.

@@ -278,6 +278,10 @@ class ConsoleController(Controller):
             }
         ]
         names = {m.slug: m for m in MECHANISMS}
+        links: dict[str, str] = {}
+        for item in await navigation(request, db, found, principal):
+            if item["key"].startswith("m."):
+                links.setdefault(item["key"][2:], item["href"])
         for slug, contributed in await host.call(
             "quanyu_dashboard_figures", enabled=enabled, tenant_id=principal.tenant_id, node=root, session=db
         ):
@@ -292,6 +296,9 @@ class ConsoleController(Controller):
                     "name": label,
                     "number": names[slug].number if slug in names else None,
                     "figures": figures,
+                    "href": links.get(slug),
+                    # Rates are charted side by side; counts stay as cards.
+                    "rates": [{"name": f.name, "value": f.value} for f in figures if f.unit == "%"],
                 }
             )
         return await page(
@@ -775,3 +782,155 @@ class PeoplePages(Controller):
             report=report,
             problems=problems,
         )
+
+
+def config_fields(config_type: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The form fields of a plugin's configuration, generated from its JSON Schema."""
+    import msgspec
+
+    schema = msgspec.json.schema(config_type)
+    definitions = schema.get("$defs", {})
+    if "$ref" in schema:
+        schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
+    fields = []
+    for name, spec in schema.get("properties", {}).items():
+        if "$ref" in spec:
+            spec = definitions.get(spec["$ref"].rsplit("/", 1)[-1], spec)
+        items = spec.get("items", {})
+        fields.append(
+            {
+                "name": name,
+                "type": spec.get("type", "string"),
+                "enum": spec.get("enum") or items.get("enum"),
+                "minimum": spec.get("minimum"),
+                "maximum": spec.get("maximum"),
+                "value": values.get(name, spec.get("default")),
+            }
+        )
+    return fields
+
+
+def form_to_config(fields: list[dict[str, Any]], form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed values from the submitted form, and a message per field that is not even of the right type."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    zh = current_locale() == "zh_CN"
+    for field in fields:
+        name, kind = field["name"], field["type"]
+        if kind == "boolean":
+            values[name] = form.get(name) == "on"
+        elif kind == "array":
+            values[name] = list(form.getall(name, []))
+        elif kind == "integer":
+            raw = (form.get(name) or "").strip()
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                errors[name] = "请填写整数" if zh else "Enter a whole number"
+                values[name] = raw
+        else:
+            values[name] = form.get(name) or ""
+    return values, errors
+
+
+class MechanismPage(Controller):
+    """One mechanism for a district: status, configuration form (from its JSON Schema), purge with preview."""
+
+    path = f"{CONSOLE}/mechanisms/{{slug:str}}"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str], slug: FromPath[str]
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await mechanism_page(request, db, found, principal, slug)
+
+    @post("/config", status_code=200, media_type="text/html")
+    async def configure(
+        self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str], slug: FromPath[str]
+    ) -> Response[Any]:
+        found, principal = await signed_in(request, db, tenant)
+        await require_configure(db, principal)
+        host: PluginHost = request.app.state.plugin_host
+        manifest = host.manifest(slug)
+        if manifest is None:
+            raise not_found()
+        fields = config_fields(manifest.config, {})
+        values, errors = form_to_config(fields, await request.form())
+        if not errors:
+            try:
+                async with db.begin_nested():
+                    await plugin_state.configure(db, host, principal.tenant_id, slug, values)
+            except ProblemError as exc:
+                body = exc.to_problem(current_locale())
+                errors = {
+                    e["field"].split(".")[0].split("[")[0]: e["message"] for e in body.get("errors", [])
+                }
+        if errors:
+            return await mechanism_page(request, db, found, principal, slug, typed=values, errors=errors)
+        await db.commit()
+        return Redirect(path=console_path(found.slug, f"/mechanisms/{slug}?saved=1"), status_code=303)
+
+    @post("/purge", status_code=200, media_type="text/html")
+    async def purge(
+        self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str], slug: FromPath[str]
+    ) -> Response[Any]:
+        found, principal = await signed_in(request, db, tenant)
+        await require_configure(db, principal)
+        host: PluginHost = request.app.state.plugin_host
+        form = await request.form()
+        try:
+            async with db.begin_nested():
+                deleted = await plugin_state.purge(
+                    db, host, principal.tenant_id, slug, str(form.get("confirm") or "")
+                )
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            body = exc.to_problem(current_locale())
+            message = (body.get("errors") or [{"message": body["detail"]}])[0]["message"]
+            return await mechanism_page(request, db, found, principal, slug, purge_error=message)
+        await db.commit()
+        total = sum(deleted.values())
+        return Redirect(path=console_path(found.slug, f"/mechanisms/{slug}?purged={total}"), status_code=303)
+
+
+async def mechanism_page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    slug: str,
+    *,
+    typed: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    purge_error: str | None = None,
+) -> Template:
+    await require_configure(db, principal)
+    host: PluginHost = request.app.state.plugin_host
+    manifest = host.manifest(slug)
+    if manifest is None:
+        raise not_found()
+    status = {s.slug: s for s in await plugin_state.statuses(db, host, principal.tenant_id)}.get(slug)
+    current = status.config if status is not None and status.config else {}
+    preview = await plugin_state.purge_preview(db, host, principal.tenant_id, slug)
+    zh = current_locale() == "zh_CN"
+    return await page(
+        request,
+        db,
+        tenant,
+        principal,
+        "console/mechanism.html",
+        "mechanisms",
+        manifest=manifest,
+        name=manifest.name_zh if zh else manifest.name_en,
+        description=manifest.description_zh if zh else manifest.description_en,
+        enabled=bool(status and status.enabled),
+        fields=config_fields(manifest.config, {**current, **(typed or {})}),
+        errors=errors or {},
+        preview=preview,
+        purge_error=purge_error,
+        saved=request.query_params.get("saved"),
+        purged=request.query_params.get("purged"),
+    )
