@@ -287,3 +287,82 @@ async def test_a_mechanism_is_configured_from_a_form_built_from_its_schema_and_p
     assert 'data-testid="error-confirm"' in refused.text
     done = await client.post(purge, data={"_csrf_token": _field(preview.text), "confirm": "joint_committees"})
     assert done.status_code == 303 and done.headers["location"].endswith("purged=1")
+
+
+def _menu(html: str) -> list[str]:
+    return re.findall(r'data-nav="([^"]+)"', html)
+
+
+async def test_each_administrator_sees_only_their_own_menus(client, admin, make_user):
+    auditor = await make_user(admin.tenant, "audit_admin")
+    security = await make_user(admin.tenant, "security_admin")
+    slug = admin.tenant.slug
+    await console_login(client, admin.tenant, admin.user)
+    assert _menu((await client.get(f"/t/{slug}/console")).text) == [
+        "dashboard",
+        "org",
+        "people",
+        "inbox",
+        "users",
+        "mechanisms",
+    ]
+    assert (await client.get(f"/t/{slug}/console/audit")).status_code == 404
+    client.cookies.clear()
+    await console_login(client, admin.tenant, auditor)
+    assert _menu((await client.get(f"/t/{slug}/console")).text) == ["dashboard", "inbox", "audit"]
+    log = await client.get(f"/t/{slug}/console/audit", params={"action": "auth."})
+    assert log.status_code == 200 and "auth.login" in log.text
+    for path in ("/users", "/mechanisms", "/people"):
+        assert (await client.get(f"/t/{slug}/console{path}")).status_code == 404, path
+    client.cookies.clear()
+    await console_login(client, admin.tenant, security)
+    assert _menu((await client.get(f"/t/{slug}/console")).text) == ["dashboard", "org", "inbox", "users"]
+
+
+async def test_accounts_are_created_by_the_system_admin_and_given_roles_by_the_security_admin(
+    client, admin, make_user
+):
+    security = await make_user(admin.tenant, "security_admin")
+    slug = admin.tenant.slug
+    await console_login(client, admin.tenant, admin.user)
+    page = await client.get(f"/t/{slug}/console/users")
+    form = {
+        "_csrf_token": _field(page.text),
+        "username": "Bad Name!",
+        "display_name": "王芳",
+        "email": "",
+        "role": "",
+    }
+    refused = await client.post(f"/t/{slug}/console/users", data=form)
+    assert 'data-testid="error-username"' in refused.text and 'value="王芳"' in refused.text
+    created = await client.post(f"/t/{slug}/console/users", data={**form, "username": "wangfang"})
+    assert 'data-testid="invitation"' in created.text
+    users = (await client.get("/api/v1/users", headers=admin.headers)).json()["items"]
+    new_user = next(u for u in users if u["username"] == "wangfang")
+
+    client.cookies.clear()
+    await console_login(client, admin.tenant, security)
+    account = await client.get(f"/t/{slug}/console/users/{new_user['id']}")
+    assert 'data-testid="grant-form"' in account.text
+    granted = await client.post(
+        f"/t/{slug}/console/users/{new_user['id']}/grants",
+        data={
+            "_csrf_token": _field(account.text),
+            "role": "audit_admin",
+            "node_id": str(admin.tenant.root_id),
+        },
+    )
+    assert granted.status_code == 303
+    shown = await client.get(granted.headers["location"])
+    assert "审计管理员" in shown.text
+    mixed = await client.post(
+        f"/t/{slug}/console/users/{new_user['id']}/grants",
+        data={
+            "_csrf_token": _field(account.text),
+            "role": "audit_admin",
+            "node_id": str(admin.tenant.root_id),
+        },
+    )
+    assert mixed.status_code == 200 and 'data-testid="grant-error"' in mixed.text, (
+        "separation of duties is explained"
+    )

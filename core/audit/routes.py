@@ -11,7 +11,7 @@ from litestar.params import FromQuery, Parameter
 from sqlalchemy import and_, or_, select
 
 from core.audit.models import AuditRecord
-from core.auth.scope import scope_predicate
+from core.auth.scope import Principal, scope_predicate
 from core.errors import invalid_field
 from core.i18n import _
 from core.orgs.models import OrgNode
@@ -77,37 +77,63 @@ class AuditController(Controller):
         since: FromQuery[dt.datetime | None] = None,
         until: FromQuery[dt.datetime | None] = None,
     ) -> Page[AuditOut]:
-        if since and until and since > until:
-            raise invalid_field("since", _("The start must not be after the end."), code="range")
-        node = OrgNode.__table__.alias("audit_node")
-        at_district = any(g.path.count("/") == 1 for g in principal.grants if "audit.read" in g.permissions)
-        visible = scope_predicate(principal, "audit.read", node.c.path)
-        if at_district:
-            visible = or_(visible, AuditRecord.org_node_id.is_(None))
-        stmt = (
-            select(AuditRecord)
-            .outerjoin(
-                node, and_(node.c.tenant_id == AuditRecord.tenant_id, node.c.id == AuditRecord.org_node_id)
-            )
-            .where(visible)
+        stmt = records_select(
+            principal,
+            action=action,
+            user_id=user_id,
+            username=username,
+            object_id=object_id,
+            success=success,
+            since=since,
+            until=until,
         )
-        if action:
-            stmt = stmt.where(
-                AuditRecord.action.startswith(action, autoescape=True)
-                if action.endswith(".")
-                else AuditRecord.action == action
-            )
-        if user_id:
-            stmt = stmt.where(AuditRecord.user_id == user_id)
-        if username:
-            stmt = stmt.where(AuditRecord.username == username)
-        if object_id:
-            stmt = stmt.where(AuditRecord.object_id == object_id)
-        if success is not None:
-            stmt = stmt.where(AuditRecord.success == success)
-        if since:
-            stmt = stmt.where(AuditRecord.at >= since)
-        if until:
-            stmt = stmt.where(AuditRecord.at < until)
-        rows, total = await paginate(db, stmt.order_by(AuditRecord.at.desc(), AuditRecord.id.desc()), page)
+        rows, total = await paginate(db, stmt, page)
         return Page(items=[audit_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+def records_select(
+    principal: Principal,
+    *,
+    action: str | None = None,
+    user_id: uuid.UUID | None = None,
+    username: str | None = None,
+    object_id: str | None = None,
+    success: bool | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> Any:
+    """Audit records the caller may read (their audit scope; district-wide records at the district), filtered,
+    newest first. Shared by the API and the console."""
+    if since and until and since > until:
+        raise invalid_field("since", _("The start must not be after the end."), code="range")
+    node = OrgNode.__table__.alias("audit_node")
+    at_district = any(g.path.count("/") == 1 for g in principal.grants if "audit.read" in g.permissions)
+    visible = scope_predicate(principal, "audit.read", node.c.path)
+    if at_district:
+        visible = or_(visible, AuditRecord.org_node_id.is_(None))
+    stmt = (
+        select(AuditRecord)
+        .outerjoin(
+            node, and_(node.c.tenant_id == AuditRecord.tenant_id, node.c.id == AuditRecord.org_node_id)
+        )
+        .where(visible)
+    )
+    if action:
+        stmt = stmt.where(
+            AuditRecord.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditRecord.action == action
+        )
+    if user_id:
+        stmt = stmt.where(AuditRecord.user_id == user_id)
+    if username:
+        stmt = stmt.where(AuditRecord.username == username)
+    if object_id:
+        stmt = stmt.where(AuditRecord.object_id == object_id)
+    if success is not None:
+        stmt = stmt.where(AuditRecord.success == success)
+    if since:
+        stmt = stmt.where(AuditRecord.at >= since)
+    if until:
+        stmt = stmt.where(AuditRecord.at < until)
+    return stmt.order_by(AuditRecord.at.desc(), AuditRecord.id.desc())

@@ -16,7 +16,9 @@ from litestar.template.config import TemplateConfig
 from core.console.pages import ConsolePages
 from core.console.routes import (
     CONSOLE,
+    AccountPages,
     AttachmentPanel,
+    AuditPages,
     ConsoleController,
     InboxAndMechanismPages,
     MechanismPage,
@@ -74,6 +76,8 @@ def console_routes(host: PluginHost) -> list[Any]:
         InboxAndMechanismPages,
         MechanismPage,
         PeoplePages,
+        AccountPages,
+        AuditPages,
         AttachmentPanel,
     ]
     for slug, pages in host.call_sync("quanyu_console_pages"):

@@ -85,6 +85,14 @@ async def navigation(
             {"href": console_path(slug, "/people"), "label": "党员" if zh else "People", "key": "people"}
         )
     items.append({"href": console_path(slug, "/inbox"), "label": "消息" if zh else "Inbox", "key": "inbox"})
+    if principal.has("user.read") or principal.has("role.read"):
+        items.append(
+            {"href": console_path(slug, "/users"), "label": "账号" if zh else "Accounts", "key": "users"}
+        )
+    if principal.has("audit.read"):
+        items.append(
+            {"href": console_path(slug, "/audit"), "label": "审计" if zh else "Audit log", "key": "audit"}
+        )
     if principal.has("tenant.configure"):
         items.append(
             {
@@ -933,4 +941,265 @@ async def mechanism_page(
         purge_error=purge_error,
         saved=request.query_params.get("saved"),
         purged=request.query_params.get("purged"),
+    )
+
+
+class AuditPages(Controller):
+    """The audit log for the audit administrator: filters by action, user and success; newest first."""
+
+    path = f"{CONSOLE}/audit"
+    include_in_schema = False
+
+    @get("/")
+    async def records(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        action: Annotated[str | None, QueryParameter(max_length=80)] = None,
+        username: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        success: Annotated[str | None, QueryParameter(pattern="^(|true|false)$")] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+    ) -> Template:
+        from core.audit.routes import audit_out, records_select
+        from core.web.schemas import paginate
+
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("audit.read"):
+            raise not_found()
+        stmt = records_select(
+            principal,
+            action=action or None,
+            username=username or None,
+            success=None if not success else success == "true",
+        )
+        rows, total = await paginate(db, stmt, PageParams(limit=50, offset=offset))
+        return await page(
+            request,
+            db,
+            found,
+            principal,
+            "console/audit.html",
+            "audit",
+            records=[audit_out(r) for r in rows],
+            total=total,
+            offset=offset,
+            action=action or "",
+            username=username or "",
+            success=success or "",
+        )
+
+
+class AccountPages(Controller):
+    """Accounts for the system administrator (create, invite) and the roles they hold for the security
+    administrator (grant, revoke): each sees and does only what their permissions allow."""
+
+    path = f"{CONSOLE}/users"
+    include_in_schema = False
+
+    @get("/")
+    async def accounts(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await accounts_page(request, db, found, principal, offset=offset)
+
+    @post("/", status_code=200, media_type="text/html")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template:
+        from core.auth.routes import invitation_days
+        from core.notifications.settings import set_email
+
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("user.write"):
+            raise not_found()
+        typed = {k: (data.get(k) or "").strip() for k in ("username", "display_name", "email", "role")}
+        errors: dict[str, str] = {}
+        invitation: dict[str, Any] | None = None
+        root = await root_node(db, principal.tenant_id)
+        try:
+            async with db.begin_nested():
+                node = await node_in_scope(db, principal, root.id, "user.write")
+                user = await auth_service.create_user(
+                    db,
+                    username=typed["username"],
+                    display_name=typed["display_name"],
+                    org_node=node,
+                    password=None,
+                    role_keys=[typed["role"]] if typed["role"] else [],
+                    must_change_password=False,
+                    created_by=principal,
+                )
+                if typed["email"]:
+                    set_email(user, typed["email"])
+                token = await auth_service.issue_token(db, principal, user, "invitation")
+            invitation = {
+                "username": user.username,
+                "token": token,
+                "days": await invitation_days(db, principal),
+            }
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            body = exc.to_problem(current_locale())
+            errors = {e["field"].split("[")[0]: e["message"] for e in body.get("errors", [])} or {
+                "username": body["detail"]
+            }
+        return await accounts_page(
+            request, db, found, principal, typed=typed, errors=errors, invitation=invitation
+        )
+
+    @get("/{user_id:uuid}")
+    async def account(
+        self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str], user_id: FromPath[uuid.UUID]
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await account_page(request, db, found, principal, user_id)
+
+    @post("/{user_id:uuid}/grants", status_code=200, media_type="text/html")
+    async def grant(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        user_id: FromPath[uuid.UUID],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("grant.write"):
+            raise not_found()
+        try:
+            node_id = uuid.UUID(data.get("node_id") or "")
+        except ValueError:
+            node_id = (await root_node(db, principal.tenant_id)).id
+        try:
+            async with db.begin_nested():
+                await auth_service.grant(
+                    db, principal, user_id=user_id, role_key=data.get("role") or "", node_id=node_id
+                )
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            body = exc.to_problem(current_locale())
+            message = (body.get("errors") or [{"message": body["detail"]}])[0]["message"]
+            return await account_page(request, db, found, principal, user_id, error=message)
+        await db.commit()
+        return Redirect(path=console_path(found.slug, f"/users/{user_id}"), status_code=303)
+
+    @post("/{user_id:uuid}/grants/{assignment_id:uuid}/revoke", status_code=200, media_type="text/html")
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        user_id: FromPath[uuid.UUID],
+        assignment_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("grant.write"):
+            raise not_found()
+        try:
+            async with db.begin_nested():
+                await auth_service.revoke(db, principal, assignment_id)
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            return await account_page(
+                request, db, found, principal, user_id, error=exc.to_problem(current_locale())["detail"]
+            )
+        await db.commit()
+        return Redirect(path=console_path(found.slug, f"/users/{user_id}"), status_code=303)
+
+
+async def accounts_page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    *,
+    offset: int = 0,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    invitation: dict[str, Any] | None = None,
+) -> Template:
+    from core.auth.models import Role, User
+    from core.auth.routes import user_out
+    from core.auth.scope import scoped_select
+    from core.web.schemas import paginate
+
+    if not principal.has("user.read"):
+        raise not_found()
+    rows, total = await paginate(
+        db, scoped_select(User, principal, "user.read").order_by(User.username), PageParams(50, offset)
+    )
+    roles = list(await db.scalars(select(Role).order_by(Role.key)))
+    return await page(
+        request,
+        db,
+        tenant,
+        principal,
+        "console/users.html",
+        "users",
+        users=[user_out(u) for u in rows],
+        total=total,
+        offset=offset,
+        roles=roles,
+        typed=typed or {},
+        errors=errors or {},
+        invitation=invitation,
+    )
+
+
+async def account_page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    user_id: uuid.UUID,
+    *,
+    error: str | None = None,
+) -> Template:
+    from core.auth.models import Role, RoleAssignment
+    from core.auth.routes import user_out
+
+    if not principal.has("role.read"):
+        raise not_found()
+    user = await auth_service.user_in_scope(db, principal, user_id, "role.read")
+    rows = await db.execute(
+        select(RoleAssignment, Role, OrgNode)
+        .join(Role, (Role.tenant_id == RoleAssignment.tenant_id) & (Role.id == RoleAssignment.role_id))
+        .join(
+            OrgNode,
+            (OrgNode.tenant_id == RoleAssignment.tenant_id) & (OrgNode.id == RoleAssignment.org_node_id),
+        )
+        .where(RoleAssignment.user_id == user.id)
+        .order_by(Role.key)
+    )
+    grants = [
+        {"id": a.id, "role": r.name_zh if current_locale() == "zh_CN" else r.name_en, "node": n.name}
+        for a, r, n in rows.tuples()
+    ]
+    roles = list(await db.scalars(select(Role).order_by(Role.key)))
+    roots = await org_services.scope_roots(db, principal)
+    return await page(
+        request,
+        db,
+        tenant,
+        principal,
+        "console/user.html",
+        "users",
+        user=user_out(user),
+        grants=grants,
+        roles=roles,
+        roots=roots,
+        error=error,
     )
