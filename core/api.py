@@ -23,6 +23,7 @@ from core.auth.scope import (
 )
 from core.clock import DISTRICT_TIMEZONE, district_now, district_today
 from core.console.pages import ConsoleNav, ConsolePages
+from core.console.public import public_district, public_page
 from core.console.routes import console_page
 from core.context import current_principal
 from core.dashboard.figures import Figure
@@ -137,6 +138,8 @@ __all__ = [
     "notify",
     "paginate",
     "plugin_config",
+    "public_district",
+    "public_page",
     "publish_event",
     "register_affiliation_kind",
     "register_kind",

@@ -49,6 +49,16 @@ def quanyu_console_pages() -> Any:
 
 
 @hookspec
+def quanyu_public_pages() -> Any:
+    """Return a ``core.api.ConsolePages`` for the district's public pages (no login; residents).
+
+    Handlers are mounted under ``/t/<tenant>/public/m/<slug>/``; they and the menu entries exist
+    only for districts that switched public pages on and enabled the plugin. Render with
+    ``core.api.public_page``. Platform-wide (handlers) and per district (menu).
+    """
+
+
+@hookspec
 def quanyu_migration_location() -> Any:
     """Return the ``core.api.MigrationLocation`` of the plugin's Alembic scripts, or None if it has no tables.
 

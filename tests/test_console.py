@@ -366,3 +366,28 @@ async def test_accounts_are_created_by_the_system_admin_and_given_roles_by_the_s
     assert mixed.status_code == 200 and 'data-testid="grant-error"' in mixed.text, (
         "separation of duties is explained"
     )
+
+
+async def test_public_pages_exist_only_where_the_district_turned_them_on(client, make_tenant):
+    closed = await make_tenant()
+    published = await make_tenant("公开区", public={"enabled": True, "title": "公开区党建服务"})
+    response = await client.get(f"/t/{closed.slug}/public")
+    assert response.status_code == 404 and "text/html" in response.headers["content-type"]
+    opened = await client.get(f"/t/{published.slug}/public")
+    assert opened.status_code == 200, opened.text
+    assert 'data-testid="public-title">公开区党建服务<' in opened.text, "no login needed"
+    assert (await client.get("/t/no-such-district/public")).status_code == 404
+
+
+async def test_a_plugins_public_page_shows_only_where_it_is_enabled(client, make_tenant, make_user, login):
+    published = await make_tenant("公开区", public={"enabled": True})
+    url = f"/t/{published.slug}/public/m/hello/greeting"
+    assert (await client.get(url)).status_code == 404, "the plugin is not enabled there"
+    administrator = await make_user(published, "system_admin")
+    headers = await login(published, administrator)
+    assert (await client.post("/api/v1/plugins/hello/enable", headers=headers)).status_code == 200
+    client.cookies.clear()
+    shown = await client.get(url)
+    assert shown.status_code == 200 and 'data-testid="hello-public">欢迎来访<' in shown.text
+    home = await client.get(f"/t/{published.slug}/public")
+    assert f'href="/t/{published.slug}/public/m/hello/greeting"' in home.text

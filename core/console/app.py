@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from core.console.pages import ConsolePages
+from core.console.public import public_routes
 from core.console.routes import (
     CONSOLE,
     AccountPages,
@@ -44,9 +45,14 @@ def bilingual(zh: str, en: str) -> str:
 
 def template_config(host: PluginHost) -> TemplateConfig[JinjaTemplateEngine]:
     directories: list[Path | os.PathLike[Any] | str] = [HERE / "templates"]
-    for _slug, pages in host.call_sync("quanyu_console_pages"):
-        if isinstance(pages, ConsolePages) and pages.templates is not None:
-            directories.append(pages.templates)
+    for hook in ("quanyu_console_pages", "quanyu_public_pages"):
+        for _slug, pages in host.call_sync(hook):
+            if (
+                isinstance(pages, ConsolePages)
+                and pages.templates is not None
+                and pages.templates not in directories
+            ):
+                directories.append(pages.templates)
 
     def configure(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals["t"] = bilingual
@@ -94,6 +100,7 @@ def console_routes(host: PluginHost) -> list[Any]:
                     include_in_schema=False,
                 )
             )
+    routes.extend(public_routes(host))
     routes.append(
         create_static_files_router(
             path="/static/console",

@@ -12,7 +12,7 @@ from core.errors import ProblemError
 
 def is_console(path: str) -> bool:
     parts = path.split("/")
-    return len(parts) >= 4 and parts[1] == "t" and parts[3] == "console"
+    return len(parts) >= 4 and parts[1] == "t" and parts[3] in ("console", "public")
 
 
 def console_error(request: Request[Any, Any, Any], error: ProblemError, locale: str) -> Response[Any] | None:
@@ -27,13 +27,14 @@ def console_error(request: Request[Any, Any, Any], error: ProblemError, locale: 
             return redirect
     body = error.to_problem(locale)
     slug = request.url.path.split("/")[2]
+    section = request.url.path.split("/")[3]
     return Template(
         template_name="console/error.html",
         context={
             "status": error.status,
             "title": body["title"],
             "detail": body["detail"],
-            "console": f"/t/{slug}/console",
+            "console": f"/t/{slug}/{section}",
             "locale": locale,
         },
         status_code=error.status,

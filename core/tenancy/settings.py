@@ -68,11 +68,19 @@ class NotificationPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     )
 
 
+class PublicPages(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Pages residents see without logging in (``/t/<slug>/public``): off until the district turns them on."""
+
+    enabled: bool = False
+    title: Annotated[str, Meta(max_length=60)] = ""
+
+
 class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     org_thresholds: OrgThresholds = msgspec.field(default_factory=OrgThresholds)
     security: SecurityPolicy = msgspec.field(default_factory=SecurityPolicy)
     attachments: AttachmentPolicy = msgspec.field(default_factory=AttachmentPolicy)
     notifications: NotificationPolicy = msgspec.field(default_factory=NotificationPolicy)
+    public: PublicPages = msgspec.field(default_factory=PublicPages)
 
 
 def parse_tenant_settings(raw: dict[str, Any] | None) -> TenantSettings:

@@ -215,3 +215,24 @@ def quanyu_attachment_owners() -> list[Any]:
     from core.api import AttachmentOwner
 
     return [AttachmentOwner("hello.note", HelloNote, "org.read", "org.write")]
+
+
+class HelloPublic(Controller):
+    path = "/"
+
+    @get("/greeting", opt={"exclude_from_auth": True})
+    async def greeting(self, request: Request[Any, Any, Any], db: DB) -> Any:
+        from core.api import public_page
+
+        return await public_page(request, db, "hello/public.html", greeting="欢迎来访")
+
+
+@hookimpl
+def quanyu_public_pages() -> Any:
+    from core.api import ConsoleNav, ConsolePages
+
+    return ConsolePages(
+        handlers=[HelloPublic],
+        nav=[ConsoleNav("/greeting", "问候", "Greeting")],
+        templates=Path(__file__).resolve().parent / "hello_templates",
+    )

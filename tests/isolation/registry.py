@@ -104,7 +104,8 @@ exempt_prefix("/schema", "the OpenAPI document and its browser: the same for eve
 exempt_prefix(
     "/t/",
     "console pages (HTML): the district in the URL must be the session's, else 404 (test_console.py and "
-    "tests/browser check every page); they call the same scoped services as the API routes covered here",
+    "tests/browser check every page); they call the same scoped services as the API routes covered here. "
+    "Public pages carry no session: 404 unless the district publishes and enabled the plugin (test_console.py)",
 )
 exempt_prefix("/static", "packaged static assets (the OpenAPI browser's scripts): no tenant data")
 
