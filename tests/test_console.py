@@ -391,3 +391,52 @@ async def test_a_plugins_public_page_shows_only_where_it_is_enabled(client, make
     assert shown.status_code == 200 and 'data-testid="hello-public">欢迎来访<' in shown.text
     home = await client.get(f"/t/{published.slug}/public")
     assert f'href="/t/{published.slug}/public/m/hello/greeting"' in home.text
+
+
+async def test_a_persons_full_id_is_shown_only_on_request_and_audited(client, admin, make_actor):
+    import datetime as dt
+
+    from core.people.validation import make_id_card
+
+    card = make_id_card("321111", dt.date(1985, 6, 1), 21, "female")
+    created = await client.post(
+        "/api/v1/people",
+        headers=admin.headers,
+        json={
+            "name": "孙丽",
+            "id_card": card,
+            "org_node_id": str(admin.tenant.root_id),
+            "phone": "13912345678",
+        },
+    )
+    assert created.status_code == 201, created.text
+    person = created.json()
+    auditor = await make_actor("audit_admin", tenant=admin.tenant)  # (logging in clears the client's cookies)
+    await console_login(client, admin.tenant, admin.user)
+    url = f"/t/{admin.tenant.slug}/console/people/{person['id']}"
+    shown = await client.get(url)
+    assert card not in shown.text and person["id_card_masked"] in shown.text
+    revealed = await client.post(f"{url}/unmask", data={"_csrf_token": _field(shown.text)})
+    assert card in revealed.text and "13912345678" in revealed.text
+    records = await client.get("/api/v1/audit", headers=auditor.headers, params={"action": "person.unmask"})
+    assert [r["object_id"] for r in records.json()["items"]] == [person["id"]]
+    bad = await client.post(
+        url,
+        data={
+            "_csrf_token": _field(shown.text),
+            "phone": "12345",
+            "work_unit": "润州区教育局",
+            "address": "",
+        },
+    )
+    assert 'data-testid="error-phone"' in bad.text and 'value="润州区教育局"' in bad.text
+    good = await client.post(
+        url,
+        data={
+            "_csrf_token": _field(shown.text),
+            "phone": "13800001111",
+            "work_unit": "润州区教育局",
+            "address": "",
+        },
+    )
+    assert good.status_code == 303

@@ -24,6 +24,7 @@ from core.console.routes import (
     InboxAndMechanismPages,
     MechanismPage,
     PeoplePages,
+    PersonPage,
 )
 from core.i18n import current_locale
 from core.plugins.host import PluginHost
@@ -82,6 +83,7 @@ def console_routes(host: PluginHost) -> list[Any]:
         InboxAndMechanismPages,
         MechanismPage,
         PeoplePages,
+        PersonPage,
         AccountPages,
         AuditPages,
         AttachmentPanel,

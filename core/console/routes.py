@@ -1203,3 +1203,103 @@ async def account_page(
         roots=roots,
         error=error,
     )
+
+
+class PersonPage(Controller):
+    """One person: the masked record, an audited "show" for those allowed to unmask, and the edit form."""
+
+    path = f"{CONSOLE}/people/{{person_id:uuid}}"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str], person_id: FromPath[uuid.UUID]
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await person_page(request, db, found, principal, person_id)
+
+    @post("/unmask", status_code=200, media_type="text/html")
+    async def unmask(
+        self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str], person_id: FromPath[uuid.UUID]
+    ) -> Template:
+        """Show the full ID card number and phone once, on this page; the showing is audited."""
+        from core.people import services as people
+
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("person.unmask"):
+            raise not_found()
+        sensitive = await people.unmask(db, principal, person_id)
+        return await person_page(request, db, found, principal, person_id, sensitive=sensitive)
+
+    @post("/", status_code=200, media_type="text/html")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        person_id: FromPath[uuid.UUID],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        import msgspec
+
+        from core.people import services as people
+        from core.people.schemas import PersonUpdate
+
+        found, principal = await signed_in(request, db, tenant)
+        if not principal.has("person.write"):
+            raise not_found()
+        typed = {k: (data.get(k) or "").strip() for k in EDITABLE_PERSON_FIELDS}
+        errors: dict[str, str] = {}
+        try:
+            changes = msgspec.convert({k: (v or None) for k, v in typed.items()}, PersonUpdate)
+            async with db.begin_nested():
+                await people.update_person(db, principal, person_id, changes)
+        except msgspec.ValidationError as exc:
+            from core.web.problems import field_problem_from_msgspec
+
+            problem = field_problem_from_msgspec(str(exc))
+            errors = {problem.field: problem.render(current_locale())["message"]}
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            body = exc.to_problem(current_locale())
+            errors = {e["field"]: e["message"] for e in body.get("errors", [])} or {"phone": body["detail"]}
+        if errors:
+            return await person_page(request, db, found, principal, person_id, errors=errors, typed=typed)
+        await db.commit()
+        return Redirect(path=console_path(found.slug, f"/people/{person_id}?saved=1"), status_code=303)
+
+
+EDITABLE_PERSON_FIELDS = ("phone", "work_unit", "address")
+
+
+async def person_page(
+    request: Request[Any, Any, Any],
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    person_id: uuid.UUID,
+    *,
+    sensitive: Any = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Template:
+    from core.people import services as people
+
+    person = await people.person_in_scope(db, principal, person_id, "person.read")
+    names = await people.node_names(db, {person.org_node_id})
+    shown = people.person_out(person, names.get(person.org_node_id))
+    return await page(
+        request,
+        db,
+        tenant,
+        principal,
+        "console/person.html",
+        "people",
+        person=shown,
+        sensitive=sensitive,
+        errors=errors or {},
+        typed=typed or {},
+        statuses=PARTY_STATUSES,
+        saved=request.query_params.get("saved"),
+    )
