@@ -440,3 +440,35 @@ async def test_a_persons_full_id_is_shown_only_on_request_and_audited(client, ad
         },
     )
     assert good.status_code == 303
+
+
+async def test_an_organisation_is_found_renamed_moved_and_archived_from_its_page(client, admin, make_node):
+    first = await make_node(admin.tenant, admin.tenant.root_id, "street", "和平路街道")
+    second = await make_node(admin.tenant, admin.tenant.root_id, "street", "宝塔路街道")
+    community = await make_node(admin.tenant, first.id, "community", "大西路社区")
+    await console_login(client, admin.tenant, admin.user)
+    slug = admin.tenant.slug
+    found = await client.get(f"/t/{slug}/console/org", params={"q": "大西路"})
+    assert f"node={community.id}" in found.text
+    page = await client.get(f"/t/{slug}/console/org", params={"node": str(community.id)})
+    token = _field(page.text)
+    url = f"/t/{slug}/console/org/nodes/{community.id}"
+    renamed = await client.post(
+        url, data={"_csrf_token": token, "action": "rename", "name": "大西路中心社区", "code": ""}
+    )
+    assert renamed.status_code == 303
+    moved = await client.post(url, data={"_csrf_token": token, "action": "move", "parent_id": str(second.id)})
+    assert moved.status_code == 303
+    node = (await client.get(f"/api/v1/org/nodes/{community.id}", headers=admin.headers)).json()
+    assert (node["name"], node["parent_id"]) == ("大西路中心社区", str(second.id))
+    refused = await client.post(
+        f"/t/{slug}/console/org/nodes/{admin.tenant.root_id}",
+        data={"_csrf_token": token, "action": "archive"},
+    )
+    assert (
+        refused.status_code == 200
+        and 'data-testid="error-archive"' in refused.text
+        or "error" in refused.text
+    )
+    archived = await client.post(url, data={"_csrf_token": token, "action": "archive"})
+    assert archived.status_code == 303 and archived.headers["location"].endswith(f"node={second.id}")

@@ -23,6 +23,7 @@ from core.console.routes import (
     ConsoleController,
     InboxAndMechanismPages,
     MechanismPage,
+    OrgActions,
     PeoplePages,
     PersonPage,
 )
@@ -82,6 +83,7 @@ def console_routes(host: PluginHost) -> list[Any]:
         ConsoleController,
         InboxAndMechanismPages,
         MechanismPage,
+        OrgActions,
         PeoplePages,
         PersonPage,
         AccountPages,

@@ -398,6 +398,9 @@ async def org_page(
     children: list[Any] = []
     trail: list[Any] = []
     child_kinds: list[Any] = []
+    warnings: list[Any] = []
+    move_targets: list[Any] = []
+    found_nodes: list[Any] = []
     if current is not None:
         children = list(
             await db.scalars(
@@ -407,8 +410,36 @@ async def org_page(
             )
         )
         trail = [n for n in await org_services.ancestors(db, current) if principal.can_at("org.read", n.path)]
+        warnings = await org_services.warnings_for(db, current)
         if principal.can_at("org.write", current.path):
             child_kinds = [k for k in org_kinds.all_kinds() if current.kind in k.parents]
+            if current.parent_id is not None:
+                from core.auth.scope import scoped_select
+
+                kind = org_kinds.get_kind(current.kind)
+                parents = await db.scalars(
+                    scoped_select(OrgNode, principal, "org.write")
+                    .where(
+                        OrgNode.kind.in_(sorted(kind.parents)),
+                        OrgNode.archived_at.is_(None),
+                        OrgNode.id != current.parent_id,
+                    )
+                    .order_by(OrgNode.depth, OrgNode.name)
+                    .limit(500)
+                )
+                move_targets = [p for p in parents if not p.path.startswith(current.path)]
+    query = (request.query_params.get("q") or "").strip()[:50]
+    if query:
+        from core.auth.scope import scoped_select
+
+        found_nodes = list(
+            await db.scalars(
+                scoped_select(OrgNode, principal, "org.read")
+                .where(OrgNode.name.contains(query, autoescape=True), OrgNode.archived_at.is_(None))
+                .order_by(OrgNode.depth, OrgNode.name)
+                .limit(50)
+            )
+        )
     return await page(
         request,
         db,
@@ -421,6 +452,10 @@ async def org_page(
         trail=trail,
         kind_name=org_services.kind_name,
         child_kinds=child_kinds,
+        warnings=warnings,
+        move_targets=move_targets,
+        query=query,
+        found_nodes=found_nodes,
         errors=errors or {},
         typed=typed or {},
         created=request.query_params.get("created"),
@@ -1303,3 +1338,55 @@ async def person_page(
         statuses=PARTY_STATUSES,
         saved=request.query_params.get("saved"),
     )
+
+
+class OrgActions(Controller):
+    """Change an organisation from its page: rename, move under another parent, archive."""
+
+    path = f"{CONSOLE}/org/nodes/{{node_id:uuid}}"
+    include_in_schema = False
+
+    @post("/", status_code=200, media_type="text/html")
+    async def act(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        node_id: FromPath[uuid.UUID],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        from core.orgs.schemas import NodeMove, NodeUpdate
+
+        found, principal = await signed_in(request, db, tenant)
+        action = data.get("action")
+        typed = {k: (data.get(k) or "").strip() for k in ("name", "code", "parent_id")}
+        target = node_id
+        try:
+            async with db.begin_nested():
+                if action == "rename":
+                    await org_services.update_node(
+                        db, principal, node_id, NodeUpdate(name=typed["name"], code=typed["code"] or None)
+                    )
+                elif action == "move":
+                    await org_services.move_node(
+                        db, principal, node_id, NodeMove(parent_id=uuid.UUID(typed["parent_id"]))
+                    )
+                elif action == "archive":
+                    archived = await org_services.archive_node(db, principal, node_id)
+                    target = archived.parent_id or node_id
+                else:
+                    raise not_found()
+        except ValueError:
+            return await org_page(
+                request, db, found, principal, node_id, errors={"parent_id": "?"}, typed=typed
+            )
+        except ProblemError as exc:
+            if exc.status == 404:
+                raise
+            body = exc.to_problem(current_locale())
+            errors = {e["field"]: e["message"] for e in body.get("errors", [])} or {
+                f"{action}": body["detail"]
+            }
+            return await org_page(request, db, found, principal, node_id, errors=errors, typed=typed)
+        await db.commit()
+        return Redirect(path=console_path(found.slug, f"/org?node={target}"), status_code=303)
