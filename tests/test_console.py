@@ -466,9 +466,7 @@ async def test_an_organisation_is_found_renamed_moved_and_archived_from_its_page
         data={"_csrf_token": token, "action": "archive"},
     )
     assert (
-        refused.status_code == 200
-        and 'data-testid="error-archive"' in refused.text
-        or "error" in refused.text
-    )
+        refused.status_code == 200 and 'data-testid="error-archive"' in refused.text
+    ) or "error" in refused.text
     archived = await client.post(url, data={"_csrf_token": token, "action": "archive"})
     assert archived.status_code == 303 and archived.headers["location"].endswith(f"node={second.id}")
