@@ -465,8 +465,6 @@ async def test_an_organisation_is_found_renamed_moved_and_archived_from_its_page
         f"/t/{slug}/console/org/nodes/{admin.tenant.root_id}",
         data={"_csrf_token": token, "action": "archive"},
     )
-    assert (
-        refused.status_code == 200 and 'data-testid="error-archive"' in refused.text
-    ) or "error" in refused.text
+    assert refused.status_code == 200 and 'data-testid="error-archive"' in refused.text
     archived = await client.post(url, data={"_csrf_token": token, "action": "archive"})
     assert archived.status_code == 303 and archived.headers["location"].endswith(f"node={second.id}")
