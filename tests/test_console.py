@@ -468,3 +468,24 @@ async def test_an_organisation_is_found_renamed_moved_and_archived_from_its_page
     assert refused.status_code == 200 and 'data-testid="error-archive"' in refused.text
     archived = await client.post(url, data={"_csrf_token": token, "action": "archive"})
     assert archived.status_code == 303 and archived.headers["location"].endswith(f"node={second.id}")
+
+
+async def test_the_people_list_filters_by_subtree_and_category(client, admin, make_node):
+    import datetime as dt
+
+    from core.people.validation import make_id_card
+
+    first = await make_node(admin.tenant, admin.tenant.root_id, "street", "和平路街道")
+    second = await make_node(admin.tenant, admin.tenant.root_id, "street", "宝塔路街道")
+    for name, node, category, serial in (("周一", first, "retired", 31), ("吴二", second, "in_service", 32)):
+        card = make_id_card("321111", dt.date(1960, 1, 1), serial, "male")
+        body = {"name": name, "id_card": card, "org_node_id": str(node.id), "category": category}
+        assert (await client.post("/api/v1/people", headers=admin.headers, json=body)).status_code == 201
+    await console_login(client, admin.tenant, admin.user)
+    url = f"/t/{admin.tenant.slug}/console/people"
+    here = await client.get(url, params={"node": str(first.id)})
+    assert "周一" in here.text and "吴二" not in here.text
+    retired = await client.get(url, params={"category": "retired"})
+    assert "周一" in retired.text and "吴二" not in retired.text
+    everyone = await client.get(url, params={"category": "", "party_status": ""})
+    assert "周一" in everyone.text and "吴二" in everyone.text

@@ -723,7 +723,10 @@ class PeoplePages(Controller):
         tenant: FromPath[str],
         node: Annotated[uuid.UUID | None, QueryParameter()] = None,
         q: Annotated[str | None, QueryParameter(max_length=50)] = None,
-        party_status: Annotated[str | None, QueryParameter(pattern="^(full|probationary|none)$")] = None,
+        party_status: Annotated[str | None, QueryParameter(pattern="^(|full|probationary|none)$")] = None,
+        category: Annotated[
+            str | None, QueryParameter(pattern="^(|in_service|retired|mobile|resident)$")
+        ] = None,
         offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
     ) -> Template:
         from core.people import services as people
@@ -731,7 +734,9 @@ class PeoplePages(Controller):
         found, principal = await signed_in(request, db, tenant)
         if not principal.has("person.read"):
             raise not_found()
-        stmt, cutoff = await people.people_select(db, principal, node_id=node, q=q, party_status=party_status)
+        stmt, cutoff = await people.people_select(
+            db, principal, node_id=node, q=q, party_status=party_status or None, category=category or None
+        )
         from core.web.schemas import paginate
 
         rows, total = await paginate(db, stmt, PageParams(limit=50, offset=offset))
@@ -749,6 +754,7 @@ class PeoplePages(Controller):
             offset=offset,
             q=q or "",
             party_status=party_status or "",
+            category=category or "",
             node=node,
             statuses=PARTY_STATUSES,
         )

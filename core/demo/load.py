@@ -66,7 +66,7 @@ def logins_text(slug: str, logins: list[tuple[str, str, str]]) -> str:
     admin = next(x for x in logins if x[1] == "system_admin")
     lines = [
         f"Demo district (演示区): {slug}   administrator: {admin[0]} / {admin[2]}",
-        "  log in with POST /api/v1/auth/login {district, username, password}",
+        f"  console: http://127.0.0.1:8000/t/{slug}/console   (API: POST /api/v1/auth/login {{district, username, password}})",
         "  other demo accounts (role, username, password):",
     ]
     lines += [f"    {role:<15} {username:<10} {password}" for username, role, password in logins]
