@@ -489,3 +489,12 @@ async def test_the_people_list_filters_by_subtree_and_category(client, admin, ma
     assert "周一" in retired.text and "吴二" not in retired.text
     everyone = await client.get(url, params={"category": "", "party_status": ""})
     assert "周一" in everyone.text and "吴二" in everyone.text
+
+
+async def test_the_committee_list_filter_all_is_an_empty_choice_not_an_error(client, admin):
+    await client.post("/api/v1/plugins/joint_committees/enable", headers=admin.headers)
+    await console_login(client, admin.tenant, admin.user)
+    url = f"/t/{admin.tenant.slug}/console/m/joint_committees/committees"
+    assert (await client.get(url, params={"level": ""})).status_code == 200
+    assert (await client.get(url, params={"level": "street"})).status_code == 200
+    assert (await client.get(url, params={"level": "galaxy"})).status_code in (400, 422)

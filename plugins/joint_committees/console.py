@@ -26,6 +26,7 @@ from core.api import (
     load_in_scope,
     not_found,
     paginate,
+    translate,
 )
 from plugins.joint_committees import services
 from plugins.joint_committees.models import Decision
@@ -44,7 +45,7 @@ class LinkagePages(Controller):
         self,
         request: Request[Any, Any, Any],
         db: DB,
-        level: Annotated[Literal["district", "street", "community"] | None, QueryParameter()] = None,
+        level: Annotated[str | None, QueryParameter(pattern="^(|district|street|community)$")] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
         principal = current_principal()
@@ -126,7 +127,7 @@ class DecisionPage(Controller):
                 await services.progress_decision(db, decision, wanted)
         except msgspec.ValidationError:
             return await decision_page(
-                request, db, decision_id, errors={"status": _("Choose a status.")}, typed=typed
+                request, db, decision_id, errors={"status": translate(_("Choose a status."))}, typed=typed
             )
         except ProblemError as exc:
             if exc.status == 404:

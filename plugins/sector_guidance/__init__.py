@@ -90,6 +90,14 @@ def quanyu_route_handlers() -> list[Any]:
 
 
 @hookimpl
+def quanyu_console_pages() -> Any:
+    """Console pages under /t/<tenant>/console/m/sector_guidance/: sectors, assessments, one assessment."""
+    from plugins.sector_guidance.console import PAGES
+
+    return PAGES
+
+
+@hookimpl
 def quanyu_migration_location() -> MigrationLocation:
     return MigrationLocation(SLUG, HERE / "migrations", TABLES)
 
