@@ -435,11 +435,18 @@ async def test_a_persons_full_id_is_shown_only_on_request_and_audited(client, ad
         data={
             "_csrf_token": _field(shown.text),
             "phone": "13800001111",
+            "category": "retired",
             "work_unit": "润州区教育局",
             "address": "",
         },
     )
     assert good.status_code == 303
+    saved = (await client.get(f"/api/v1/people/{person['id']}", headers=admin.headers)).json()
+    assert (saved["category"], saved["work_unit"], saved["phone_masked"]) == (
+        "retired",
+        "润州区教育局",
+        "138****1111",
+    )
 
 
 async def test_an_organisation_is_found_renamed_moved_and_archived_from_its_page(client, admin, make_node):

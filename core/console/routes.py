@@ -1311,7 +1311,7 @@ class PersonPage(Controller):
         return Redirect(path=console_path(found.slug, f"/people/{person_id}?saved=1"), status_code=303)
 
 
-EDITABLE_PERSON_FIELDS = ("phone", "work_unit", "address")
+EDITABLE_PERSON_FIELDS = ("phone", "category", "work_unit", "address")
 
 
 async def person_page(
