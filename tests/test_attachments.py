@@ -243,3 +243,18 @@ async def test_a_district_archive_carries_its_files(client, admin, note, databas
         attachment = (await session.scalars(select(Attachment))).one()
         assert await content(session, attachment) == image
         assert (await content(session, attachment, thumbnail_only=True))[:2] == b"\xff\xd8"
+
+
+async def test_a_suspended_districts_signed_links_stop_working(client, admin, note, database):
+    from sqlalchemy import update
+
+    from core.tenancy.models import Tenant
+
+    created = (await upload(client, admin, note.id, "纪要.pdf", PDF)).json()
+    link = (await client.post(f"/api/v1/attachments/{created['id']}/link", headers=admin.headers)).json()[
+        "url"
+    ]
+    assert (await client.get(link)).status_code == 200
+    async with database.system_transaction() as session:
+        await session.execute(update(Tenant).where(Tenant.id == admin.tenant.id).values(status="suspended"))
+    assert (await client.get(link)).status_code == 404

@@ -176,6 +176,11 @@ class SignedFileController(Controller):
     async def by_link(self, token: FromPath[str]) -> Response[Any]:
         tenant_id, attachment_id, thumbnail = service.read_signed_link(token)
         async with get_database().transaction(tenant_id) as session:
+            from core.tenancy.models import Tenant
+
+            tenant = await session.get(Tenant, tenant_id)
+            if tenant is None or not tenant.is_active:  # a suspended district's links stop working too
+                raise not_found()
             attachment = (
                 await session.scalars(select(Attachment).where(Attachment.id == attachment_id))
             ).first()
