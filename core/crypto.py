@@ -43,6 +43,16 @@ def _index_key(master_key: bytes, tenant_id: uuid.UUID, field: str) -> bytes:
 
 
 def _keys() -> tuple[bytes, ...]:
+    settings = get_settings()
+    return _parsed_keys(settings.secret_key, settings.old_secret_keys, str(settings.var_path))
+
+
+@lru_cache(maxsize=8)
+def _parsed_keys(secret_key: str, old_secret_keys: str, var_dir: str) -> tuple[bytes, ...]:
+    # Every field decryption asks for the keys: parse them (and read the embedded secret file) once per
+    # configuration, not once per value (a page of 50 people decrypts 100 values).
+    from core.settings import get_settings
+
     return tuple(get_settings().master_keys())
 
 
