@@ -44,7 +44,7 @@ def _index_key(master_key: bytes, tenant_id: uuid.UUID, field: str) -> bytes:
 
 def _keys() -> tuple[bytes, ...]:
     settings = get_settings()
-    return _parsed_keys(settings.secret_key, settings.old_secret_keys, str(settings.var_path))
+    return _parsed_keys(settings.secret_key, settings.old_secret_keys, settings.var_dir)
 
 
 @lru_cache(maxsize=8)
