@@ -40,7 +40,6 @@ from core.context import current_context
 from core.db.base import utcnow
 from core.errors import Conflict, invalid_field, not_found
 from core.i18n import _, current_locale
-from core.notifications.settings import set_email
 from core.orgs.models import OrgNode
 from core.settings import get_settings
 from core.tenancy.models import Tenant
@@ -210,19 +209,15 @@ class UserController(Controller):
         self, db: DB, principal: CurrentPrincipal, data: JSONBody[UserCreateIn]
     ) -> UserCreatedOut:
         node = await node_in_scope(db, principal, data.org_node_id, "user.write")
-        user = await service.create_user(
+        user, token = await service.invite_user(
             db,
+            principal,
+            org_node=node,
             username=data.username,
             display_name=data.display_name,
-            org_node=node,
-            password=None,
             role_keys=list(data.roles),
-            must_change_password=False,
-            created_by=principal,
+            email=data.email,
         )
-        if data.email is not None:
-            set_email(user, data.email)
-        token = await service.issue_token(db, principal, user, "invitation")
         return UserCreatedOut(
             user=user_out(user),
             invitation_token=token,

@@ -254,6 +254,34 @@ async def user_in_scope(
     return await load_in_scope(session, principal, User, user_id, permission)
 
 
+async def invite_user(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    org_node: OrgNode,
+    username: str,
+    display_name: str,
+    role_keys: list[str],
+    email: str | None = None,
+) -> tuple[User, str]:
+    """An invited account at ``org_node`` and its one-time invitation token (emailed when it has an address)."""
+    from core.notifications.settings import set_email
+
+    user = await create_user(
+        session,
+        username=username,
+        display_name=display_name,
+        org_node=org_node,
+        password=None,
+        role_keys=role_keys,
+        must_change_password=False,
+        created_by=principal,
+    )
+    if email:
+        set_email(user, email)
+    return user, await issue_token(session, principal, user, "invitation")
+
+
 async def issue_token(session: AsyncSession, principal: Principal, user: User, purpose: str) -> str:
     """A one-time invitation or reset token for ``user``, valid for the district's invitation days.
 

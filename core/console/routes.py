@@ -8,6 +8,7 @@ without a session the browser is sent to the login page and back.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 from urllib.parse import quote, urlparse
@@ -46,6 +47,19 @@ LANG_COOKIE = "quanyu_lang"
 
 def console_path(slug: str, rest: str = "") -> str:
     return f"/t/{slug}/console{rest}"
+
+
+def field_errors(exc: ProblemError, fallback: str) -> dict[str, str]:
+    """A refusal as messages per form field (``roles[0]`` and ``a.b`` file under ``roles`` and ``a``);
+    a refusal naming no field is shown beside ``fallback``."""
+    body = exc.to_problem(current_locale())
+    errors = {re.split(r"[.\[]", e["field"])[0]: e["message"] for e in body.get("errors", [])}
+    return errors or {fallback: body["detail"]}
+
+
+def first_message(exc: ProblemError) -> str:
+    """The one line a form shows for a refusal: its first field problem, else its detail."""
+    return next(iter(field_errors(exc, "_").values()))
 
 
 async def district(db: Any, slug: str) -> Tenant:
@@ -124,6 +138,7 @@ async def page(
     principal: Principal,
     template: str,
     active: str,
+    nav: list[dict[str, Any]] | None = None,
     **context: Any,
 ) -> Template:
     unread = await notifications.unread_count(db, principal.user_id)
@@ -138,7 +153,7 @@ async def page(
         context={
             "tenant": tenant,
             "principal": principal,
-            "nav": await navigation(request, db, tenant, principal),
+            "nav": nav if nav is not None else await navigation(request, db, tenant, principal),
             "active": active,
             "unread": unread,
             "scope_names": scope_names,
@@ -287,7 +302,8 @@ class ConsoleController(Controller):
         ]
         names = {m.slug: m for m in MECHANISMS}
         links: dict[str, str] = {}
-        for item in await navigation(request, db, found, principal):
+        nav = await navigation(request, db, found, principal)
+        for item in nav:
             if item["key"].startswith("m."):
                 links.setdefault(item["key"][2:], item["href"])
         for slug, contributed in await host.call(
@@ -316,6 +332,7 @@ class ConsoleController(Controller):
             principal,
             "console/dashboard.html",
             "dashboard",
+            nav=nav,
             root=root,
             roots=roots,
             groups=groups,
@@ -364,11 +381,9 @@ class ConsoleController(Controller):
         except ProblemError as exc:
             if exc.status == 404:
                 raise
-            problem = exc.to_problem(current_locale())
-            errors = {e["field"]: e["message"] for e in problem.get("errors", [])} or {
-                "name": problem["detail"]
-            }
-            return await org_page(request, db, found, principal, parent_id, errors=errors, typed=typed)
+            return await org_page(
+                request, db, found, principal, parent_id, errors=field_errors(exc, "name"), typed=typed
+            )
         await db.commit()
         return Redirect(
             path=console_path(found.slug, f"/org?node={parent_id}&created={created.id}"), status_code=303
@@ -664,8 +679,7 @@ class AttachmentPanel(Controller):
             except ProblemError as exc:
                 if exc.status == 404:
                     raise
-                problem = exc.to_problem(current_locale())
-                error = (problem.get("errors") or [{"message": problem["detail"]}])[0]["message"]
+                error = first_message(exc)
         return await attachment_panel(db, found, principal, owner, owner_id, error=error)
 
 
@@ -912,10 +926,7 @@ class MechanismPage(Controller):
                 async with db.begin_nested():
                     await plugin_state.configure(db, host, principal.tenant_id, slug, values)
             except ProblemError as exc:
-                body = exc.to_problem(current_locale())
-                errors = {
-                    e["field"].split(".")[0].split("[")[0]: e["message"] for e in body.get("errors", [])
-                }
+                errors = field_errors(exc, fields[0]["name"] if fields else "_")
         if errors:
             return await mechanism_page(request, db, found, principal, slug, typed=values, errors=errors)
         await db.commit()
@@ -937,9 +948,7 @@ class MechanismPage(Controller):
         except ProblemError as exc:
             if exc.status == 404:
                 raise
-            body = exc.to_problem(current_locale())
-            message = (body.get("errors") or [{"message": body["detail"]}])[0]["message"]
-            return await mechanism_page(request, db, found, principal, slug, purge_error=message)
+            return await mechanism_page(request, db, found, principal, slug, purge_error=first_message(exc))
         await db.commit()
         total = sum(deleted.values())
         return Redirect(path=console_path(found.slug, f"/mechanisms/{slug}?purged={total}"), status_code=303)
@@ -1058,7 +1067,6 @@ class AccountPages(Controller):
         data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template:
         from core.auth.routes import invitation_days
-        from core.notifications.settings import set_email
 
         found, principal = await signed_in(request, db, tenant)
         if not principal.has("user.write"):
@@ -1070,19 +1078,15 @@ class AccountPages(Controller):
         try:
             async with db.begin_nested():
                 node = await node_in_scope(db, principal, root.id, "user.write")
-                user = await auth_service.create_user(
+                user, token = await auth_service.invite_user(
                     db,
+                    principal,
+                    org_node=node,
                     username=typed["username"],
                     display_name=typed["display_name"],
-                    org_node=node,
-                    password=None,
                     role_keys=[typed["role"]] if typed["role"] else [],
-                    must_change_password=False,
-                    created_by=principal,
+                    email=typed["email"] or None,
                 )
-                if typed["email"]:
-                    set_email(user, typed["email"])
-                token = await auth_service.issue_token(db, principal, user, "invitation")
             invitation = {
                 "username": user.username,
                 "token": token,
@@ -1091,10 +1095,7 @@ class AccountPages(Controller):
         except ProblemError as exc:
             if exc.status == 404:
                 raise
-            body = exc.to_problem(current_locale())
-            errors = {e["field"].split("[")[0]: e["message"] for e in body.get("errors", [])} or {
-                "username": body["detail"]
-            }
+            errors = field_errors(exc, "username")
         return await accounts_page(
             request, db, found, principal, typed=typed, errors=errors, invitation=invitation
         )
@@ -1130,9 +1131,7 @@ class AccountPages(Controller):
         except ProblemError as exc:
             if exc.status == 404:
                 raise
-            body = exc.to_problem(current_locale())
-            message = (body.get("errors") or [{"message": body["detail"]}])[0]["message"]
-            return await account_page(request, db, found, principal, user_id, error=message)
+            return await account_page(request, db, found, principal, user_id, error=first_message(exc))
         await db.commit()
         return Redirect(path=console_path(found.slug, f"/users/{user_id}"), status_code=303)
 
@@ -1303,8 +1302,7 @@ class PersonPage(Controller):
         except ProblemError as exc:
             if exc.status == 404:
                 raise
-            body = exc.to_problem(current_locale())
-            errors = {e["field"]: e["message"] for e in body.get("errors", [])} or {"phone": body["detail"]}
+            errors = field_errors(exc, "phone")
         if errors:
             return await person_page(request, db, found, principal, person_id, errors=errors, typed=typed)
         await db.commit()
@@ -1389,10 +1387,7 @@ class OrgActions(Controller):
         except ProblemError as exc:
             if exc.status == 404:
                 raise
-            body = exc.to_problem(current_locale())
-            errors = {e["field"]: e["message"] for e in body.get("errors", [])} or {
-                f"{action}": body["detail"]
-            }
+            errors = field_errors(exc, str(action))
             return await org_page(request, db, found, principal, node_id, errors=errors, typed=typed)
         await db.commit()
         return Redirect(path=console_path(found.slug, f"/org?node={target}"), status_code=303)
