@@ -40,46 +40,6 @@ def principal_cache() -> None:
     middleware.load_principal = cached  # type: ignore[attr-defined]
 
 
-def keys_cache() -> None:
-    """Decode the master secret(s) once, not on every encrypt/decrypt (``crypto._keys``)."""
-    from functools import lru_cache
-
-    import core.crypto as crypto
-    from core.settings import get_settings
-
-    @lru_cache(maxsize=8)
-    def keys_of(settings: Any) -> tuple[bytes, ...]:
-        return tuple(settings.master_keys())
-
-    crypto._keys = lambda: keys_of(get_settings())
-
-
-def tenant_once() -> None:
-    """Read the district's settings from the tenant row the principal was loaded with (one query less)."""
-    import datetime as dt
-
-    import core.people.services as services
-    from core.tenancy.settings import parse_tenant_settings
-
-    months: dict[uuid.UUID, tuple[float, int]] = {}
-    original = services.contact_cutoff
-
-    async def contact_cutoff(session: Any, tenant_id: uuid.UUID) -> dt.date:
-        hit = months.get(tenant_id)
-        if hit is None or hit[0] < time.monotonic():
-            from core.tenancy.models import Tenant
-
-            tenant = await session.get_one(Tenant, tenant_id)
-            months[tenant_id] = (
-                time.monotonic() + 10.0,
-                parse_tenant_settings(tenant.settings).security.lost_contact_months,
-            )
-        return services.months_before(dt.date.today(), months[tenant_id][1])
-
-    assert original is not None
-    services.contact_cutoff = contact_cutoff
-
-
 def names_only() -> None:
     """``node_names`` selects (id, name), not whole ``OrgNode`` objects."""
     from sqlalchemy import select
@@ -99,24 +59,6 @@ def names_only() -> None:
     services.node_names = node_names
 
 
-def no_decrypt() -> None:
-    """Upper bound of storing the masked forms at write time: lists stop decrypting (constant masks here)."""
-    import core.crypto as crypto
-    import core.people.services as services
-
-    original = services.person_out
-
-    def person_out(person: Any, node_name: str | None = None, **kwargs: Any) -> Any:
-        real = crypto.decrypt
-        crypto.decrypt = lambda _tenant_id, _token: "321111199001010000"  # type: ignore[assignment]
-        try:
-            return original(person, node_name, **kwargs)
-        finally:
-            crypto.decrypt = real
-
-    services.person_out = person_out
-
-
 def no_pre_ping() -> None:
     """Engines without ``pool_pre_ping`` (one round trip less per checked-out connection)."""
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -132,10 +74,7 @@ def no_pre_ping() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "principal_cache": principal_cache,
-    "keys_cache": keys_cache,
-    "tenant_once": tenant_once,
     "names_only": names_only,
-    "no_decrypt": no_decrypt,
     "no_pre_ping": no_pre_ping,
 }
 

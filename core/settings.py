@@ -176,7 +176,17 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
 
 
 # QUANYU_ variables read by tools other than the settings (tests, benchmarks).
-_NON_SETTING_VARIABLES = {"test_database_url", "test_redis_url", "test_backends", "trace_hooks"}
+_NON_SETTING_VARIABLES = {
+    "test_database_url",
+    "test_redis_url",
+    "test_backends",
+    "trace_hooks",
+    "bench_quick",
+    "bench_admin_url",
+    "bench_redis_url",
+    "bench_pg_settings",
+    "bench_settle_seconds",
+}
 
 
 _override: Settings | None = None

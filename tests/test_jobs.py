@@ -167,3 +167,32 @@ async def test_a_schedule_tick_reaches_each_enabled_district_once(
     await run_due(database, plugin_host, limit=1000)
     assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1
     assert await notes_at(database, other, other.root_id) == 0
+
+
+async def test_a_relayed_job_runs_in_one_transaction_and_a_duplicate_delivery_does_nothing(
+    database, make_tenant, plugin_host
+):
+    """The broker's path (``run_relayed``): the row is locked, checked and marked done with the job's effect."""
+    from core.jobs.service import job_functions, run_relayed
+
+    tenant = await make_tenant()
+    async with database.transaction(tenant.id) as session:
+        job = await enqueue(session, "test.record", {"n": 3})
+        failing = await enqueue(session, "test.explode", max_attempts=3)
+        unknown = await enqueue(session, "nobody.knows")
+    claimed = {e.id for e in await claim(database, 1000)}
+    assert {job.id, failing.id, unknown.id} <= claimed
+    functions = job_functions(plugin_host)
+
+    assert await run_relayed(database, job.id, tenant.id, functions) == "done"
+    assert await run_relayed(database, job.id, tenant.id, functions) == "skipped"
+    assert SEEN == [(tenant.id, tenant.id, {"n": 3})]
+    assert (await entry(database, job.id)).status == "done"
+
+    assert await run_relayed(database, failing.id, tenant.id, functions) == "pending"
+    retried = await entry(database, failing.id)
+    assert (retried.status, retried.attempts) == ("pending", 1) and "boom" in retried.last_error
+
+    assert await run_relayed(database, unknown.id, tenant.id, functions) == "failed"
+    assert "nobody.knows" in (await entry(database, unknown.id)).last_error
+    assert await run_relayed(database, uuid.uuid4(), tenant.id, functions) == "skipped"

@@ -37,6 +37,9 @@ async def load_principal(
     tenant = await session.get(Tenant, tenant_id)
     if tenant is None or not tenant.is_active:
         return None
+    # The identity map holds rows weakly; keeping the tenant here spares the request reading it again
+    # (the district's settings, e.g. in people.services.contact_cutoff).
+    session.info["tenant"] = tenant
     user = (await session.scalars(select(User).where(User.id == user_id))).first()
     if user is None or user.status != USER_ACTIVE:
         return None

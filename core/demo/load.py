@@ -28,6 +28,7 @@ from core.demo.generator import DemoPlan, DemoSpec, generate
 from core.orgs.models import OrgNode, segment
 from core.people.models import MEMBER_STATUSES, Person, PersonRelation
 from core.people.services import id_card_index, phone_index
+from core.people.validation import mask_id_card, mask_phone
 from core.settings import get_settings
 from core.tenancy.service import TenantDefinition, find_tenant, load_definition, provision, root_node
 
@@ -127,8 +128,10 @@ async def load_plan(tenant_id: Any, root: OrgNode, plan: DemoPlan) -> dict[str, 
                 "birth_date": person.birth_date,
                 "id_card_encrypted": crypto.encrypt(tenant_id, person.id_card),
                 "id_card_index": id_card_index(tenant_id, person.id_card),
+                "id_card_masked": mask_id_card(person.id_card),
                 "phone_encrypted": crypto.encrypt(tenant_id, person.phone),
                 "phone_index": phone_index(tenant_id, person.phone),
+                "phone_masked": mask_phone(person.phone),
                 "education": person.education,
                 "party_status": person.party_status,
                 "joined_on": person.joined_on,

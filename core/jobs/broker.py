@@ -24,8 +24,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from core.db.session import Database
-from core.jobs.models import JOB_RUNNING, OutboxEntry
-from core.jobs.service import claim, job_functions, run_one
+from core.jobs.service import claim, job_functions, run_relayed
 
 log = logging.getLogger("quanyu.jobs")
 ACTOR_NAME = "quanyu_outbox_job"
@@ -52,19 +51,17 @@ def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
     return _local.loop, _local.database
 
 
-async def _run_entry(database: Database, entry_id: uuid.UUID) -> str:
-    async with database.system_transaction() as session:
-        entry = await session.get(OutboxEntry, entry_id)
-    if entry is None or entry.status != JOB_RUNNING:
-        return "skipped"  # done already (a duplicate delivery) or gone with its tenant
+async def _run_entry(database: Database, entry_id: uuid.UUID, tenant_id: uuid.UUID | None) -> str:
     assert _host_factory is not None
-    return await run_one(database, entry, job_functions(_host_factory()))
+    return await run_relayed(database, entry_id, tenant_id, job_functions(_host_factory()))
 
 
 def run_outbox_job(entry_id: str, tenant_id: str | None = None) -> None:
     """The actor: run one relayed outbox row in this worker thread's loop."""
     loop, database = _thread_loop()
-    status = loop.run_until_complete(_run_entry(database, uuid.UUID(entry_id)))
+    status = loop.run_until_complete(
+        _run_entry(database, uuid.UUID(entry_id), uuid.UUID(tenant_id) if tenant_id else None)
+    )
     log.info("outbox job %s (tenant %s): %s", entry_id, tenant_id, status)
 
 

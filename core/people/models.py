@@ -54,6 +54,10 @@ class Person(TenantScoped, Timestamped, Base):
     id_card_index: Mapped[str] = mapped_column(String(64))
     phone_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     phone_index: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The masked forms lists show, kept at write time so that listing people decrypts nothing
+    # (docs/performance.md, change B); the clear values are read only by unmasking, audited.
+    id_card_masked: Mapped[str] = mapped_column(String(18), server_default="")
+    phone_masked: Mapped[str | None] = mapped_column(String(16), default=None)
     education: Mapped[str | None] = mapped_column(String(30), default=None)
     party_status: Mapped[str] = mapped_column(String(20), default="none")
     joined_on: Mapped[dt.date | None] = mapped_column(default=None)

@@ -121,7 +121,12 @@ async def contact_cutoff(session: AsyncSession, tenant_id: uuid.UUID) -> dt.date
     from core.tenancy.models import Tenant
     from core.tenancy.settings import parse_tenant_settings
 
-    tenant = await session.get_one(Tenant, tenant_id)
+    kept = session.info.get("tenant")
+    tenant = (
+        kept
+        if isinstance(kept, Tenant) and kept.id == tenant_id
+        else await session.get_one(Tenant, tenant_id)
+    )
     return months_before(dt.date.today(), parse_tenant_settings(tenant.settings).security.lost_contact_months)
 
 
@@ -132,16 +137,14 @@ def person_out(
     today: dt.date | None = None,
     contact_cutoff: dt.date | None = None,
 ) -> PersonOut:
-    number = crypto.decrypt(person.tenant_id, person.id_card_encrypted)
-    phone = crypto.decrypt(person.tenant_id, person.phone_encrypted) if person.phone_encrypted else None
     return PersonOut(
         id=person.id,
         name=person.name,
         gender=person.gender,
         ethnicity=person.ethnicity,
         age=age_on(person.birth_date, today or dt.date.today()),
-        id_card_masked=mask_id_card(number),
-        phone_masked=mask_phone(phone) if phone else None,
+        id_card_masked=person.id_card_masked,
+        phone_masked=person.phone_masked,
         education=person.education,
         party_status=person.party_status,
         joined_on=person.joined_on,
@@ -321,8 +324,10 @@ def new_person(tenant_id: uuid.UUID, node: OrgNode, data: PersonCreate, *, prefi
         birth_date=card.birth_date,
         id_card_encrypted=crypto.encrypt(tenant_id, card.number),
         id_card_index=id_card_index(tenant_id, card.number),
+        id_card_masked=mask_id_card(card.number),
         phone_encrypted=crypto.encrypt(tenant_id, phone) if phone else None,
         phone_index=phone_index(tenant_id, phone) if phone else None,
+        phone_masked=mask_phone(phone) if phone else None,
         education=data.education,
         party_status=data.party_status,
         joined_on=data.joined_on,
@@ -389,6 +394,7 @@ async def update_person(
         await _check_unique_id_card(session, index, person.id)
         person.id_card_encrypted = crypto.encrypt(person.tenant_id, card.number)
         person.id_card_index = index
+        person.id_card_masked = mask_id_card(card.number)
         person.birth_date = card.birth_date
         person.gender = card.gender
     if data.gender is not msgspec.UNSET and data.gender != person.gender:
@@ -399,6 +405,7 @@ async def update_person(
         phone = normalise_phone(data.phone) if data.phone else None
         person.phone_encrypted = crypto.encrypt(person.tenant_id, phone) if phone else None
         person.phone_index = phone_index(person.tenant_id, phone) if phone else None
+        person.phone_masked = mask_phone(phone) if phone else None
     if data.name is not msgspec.UNSET:
         name = " ".join(data.name.split())
         if not name:

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import crypto
 from core.db.base import Base
 from core.db.ids import new_id as make_id
+from core.people.validation import mask_id_card, mask_phone
 from core.tenancy.models import Tenant
 
 FORMAT = "quanyu-tenant-archive"
@@ -43,6 +44,14 @@ ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
         "phone_encrypted": ("phone_index", "phone"),
     },
     "app_user": {"email_encrypted": (None, "email")},
+}
+# Columns derived from a ciphertext at write time (absent from archives written before they existed):
+# filled on import from the decrypted value when the archive does not carry them.
+DERIVED_COLUMNS: dict[str, dict[str, tuple[str, Callable[[str], str]]]] = {
+    "person": {
+        "id_card_masked": ("id_card_encrypted", mask_id_card),
+        "phone_masked": ("phone_encrypted", mask_phone),
+    },
 }
 
 
@@ -281,6 +290,9 @@ async def import_tenant(
         for raw in rows:
             row = decode(raw)
             row["tenant_id"] = new_id
+            for column, (source_column, derive) in DERIVED_COLUMNS.get(table.name, {}).items():
+                if column not in row and row.get(source_column):
+                    row[column] = derive(crypto.decrypt(old_id, row[source_column]))
             if copy:
                 for column, (index_column, field) in ENCRYPTED_COLUMNS.get(table.name, {}).items():
                     if row.get(column):
