@@ -53,8 +53,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# pyinstrument (the profile of the platform endpoint) until it is part of the dev extras; wrk must be installed.
+# The HTTP benchmarks load the servers with wrk: installed from Debian's packages when missing and this user
+# may (root with apt-get, as on the benchmark machine); elsewhere install it first.
 bench: setup
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || echo "wrk is missing: install it"
 	$(BIN)/python -c 'import pyinstrument' 2>/dev/null || $(BIN)/python -m pip install --quiet 'pyinstrument>=5'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -751,11 +751,7 @@ class PeoplePages(Controller):
         stmt, cutoff = await people.people_select(
             db, principal, node_id=node, q=q, party_status=party_status or None, category=category or None
         )
-        from core.web.schemas import paginate
-
-        rows, total = await paginate(db, stmt, PageParams(limit=50, offset=offset))
-        names = await people.node_names(db, {p.org_node_id for p in rows})
-        shown = [people.person_out(p, names.get(p.org_node_id), contact_cutoff=cutoff) for p in rows]
+        shown, total = await people.people_page(db, stmt, cutoff, PageParams(limit=50, offset=offset))
         return await page(
             request,
             db,

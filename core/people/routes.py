@@ -24,7 +24,7 @@ from core.people.schemas import (
     RelationOut,
 )
 from core.web.deps import DB, CurrentPrincipal, Paging
-from core.web.schemas import Page, paginate
+from core.web.schemas import Page
 
 
 class PeopleController(Controller):
@@ -62,10 +62,9 @@ class PeopleController(Controller):
             lost_contact=lost_contact,
             include_archived=include_archived,
         )
-        rows, total = await paginate(db, stmt, page)
-        names = await services.node_names(db, {p.org_node_id for p in rows})
+        items, total = await services.people_page(db, stmt, cutoff, page)
         return Page(
-            items=[services.person_out(p, names.get(p.org_node_id), contact_cutoff=cutoff) for p in rows],
+            items=items,
             total=total,
             limit=page.limit,
             offset=page.offset,

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import crypto
@@ -37,6 +37,7 @@ from core.people.schemas import (
     RelationOut,
 )
 from core.people.validation import IdCard, check_id_card, mask_id_card, mask_phone, normalise_phone
+from core.web.schemas import PageParams
 
 MIN_JOINING_AGE = 18
 
@@ -131,7 +132,7 @@ async def contact_cutoff(session: AsyncSession, tenant_id: uuid.UUID) -> dt.date
 
 
 def person_out(
-    person: Person,
+    person: Person | Row[Any],
     node_name: str | None = None,
     *,
     today: dt.date | None = None,
@@ -725,6 +726,43 @@ async def end_affiliation(
     return row
 
 
+# What ``person_out`` reads of a person; lists select these columns only (and the organisation's name).
+LISTED_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.gender,
+    Person.ethnicity,
+    Person.birth_date,
+    Person.id_card_masked,
+    Person.phone_masked,
+    Person.education,
+    Person.party_status,
+    Person.joined_on,
+    Person.full_member_on,
+    Person.category,
+    Person.work_unit,
+    Person.address,
+    Person.lost_contact,
+    Person.last_contact_on,
+    Person.org_node_id,
+    Person.archived_at,
+    Person.created_at,
+    Person.updated_at,
+)
+
+
+async def people_page(
+    session: AsyncSession, stmt: Any, cutoff: dt.date, page: PageParams
+) -> tuple[list[PersonOut], int]:
+    """One page of a ``people_select`` statement as the API shows it, and the total."""
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await session.execute(stmt.limit(page.limit).offset(page.offset))).all()
+    today = dt.date.today()
+    return [person_out(row, row.org_node_name, today=today, contact_cutoff=cutoff) for row in rows], int(
+        total or 0
+    )
+
+
 async def people_select(
     session: AsyncSession,
     principal: Principal,
@@ -738,25 +776,31 @@ async def people_select(
     lost_contact: bool | None = None,
     include_archived: bool = False,
 ) -> tuple[Any, dt.date]:
-    """The people the caller may read, filtered (ordered by name), and the district's contact cutoff."""
+    """The people the caller may read, filtered (ordered by name), and the district's contact cutoff.
+
+    The statement selects the columns a list shows (``LISTED_COLUMNS``) and the name of each person's
+    organisation from the node the scope check joins anyway, not ``Person`` entities: a page of rows is
+    read without building ORM objects or a second query for the names (docs/performance.md).
+    """
     from sqlalchemy import and_, not_, or_
 
-    from core.auth.scope import node_in_scope, scoped_select
+    from core.auth.scope import node_in_scope, scope_predicate
     from core.orgs.models import in_subtree
     from core.people.models import MEMBER_STATUSES
     from core.people.validation import check_id_card, normalise_phone
 
+    owner = OrgNode.__table__.alias("person_node")
+    stmt = (
+        select(*LISTED_COLUMNS, owner.c.name.label("org_node_name"))
+        .select_from(Person)
+        .join(owner, (owner.c.tenant_id == Person.tenant_id) & (owner.c.id == Person.org_node_id))
+    )
     if node_id is None:
-        stmt = scoped_select(Person, principal, "person.read")
+        stmt = stmt.where(scope_predicate(principal, "person.read", owner.c.path))
     else:
         # The node is in scope, so its whole subtree is: one range on the subtree is the only filter.
         node = await node_in_scope(session, principal, node_id, "person.read")
-        subtree = OrgNode.__table__.alias("filter_node")
-        stmt = (
-            select(Person)
-            .join(subtree, (subtree.c.tenant_id == Person.tenant_id) & (subtree.c.id == Person.org_node_id))
-            .where(in_subtree(subtree.c.path, node.path))
-        )
+        stmt = stmt.where(in_subtree(owner.c.path, node.path))
     if q:
         stmt = stmt.where(Person.name.contains(q.strip(), autoescape=True))
     if id_card:
