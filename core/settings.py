@@ -109,6 +109,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             description="Run jobs inside each API process. Set false when `quanyu worker` processes run them."
         ),
     ] = True
+    metrics_token: Annotated[
+        str, Meta(description="Bearer token required to read /metrics; empty: /metrics is open.")
+    ] = ""
     log_json: Annotated[bool, Meta(description="Write logs as JSON lines.")] = False
     log_level: Annotated[str, Meta(description="Log level.")] = "INFO"
     debug: Annotated[bool, Meta(description="Litestar debug mode (never in production).")] = False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from core.db.base import utcnow
 from core.db.session import Database
 from core.jobs.models import JOB_DONE, JOB_FAILED, JOB_PENDING, JOB_RUNNING, OutboxEntry
 from core.tenancy.context import tenant_context
+from core.web.metrics import job_finished
 
 log = logging.getLogger("quanyu.jobs")
 LEASE = dt.timedelta(minutes=5)
@@ -140,9 +142,10 @@ async def run_one(
     try:
         with tenant_context(entry.tenant_id):
             async with database.transaction(entry.tenant_id) as session:
-                await _execute(session, entry, *known)
+                outcome, seconds = await _execute(session, entry, *known)
     except Exception as exc:
         return await _failed(database, attempt, exc)
+    job_finished(attempt.name, outcome, seconds)
     return JOB_DONE
 
 
@@ -173,7 +176,7 @@ async def run_relayed(
                 known = functions.get(entry.name)
                 if known is None:
                     raise _Unknown(f"no job named {entry.name!r} is registered")
-                await _execute(session, entry, *known)
+                outcome, seconds = await _execute(session, entry, *known)
     except _Unknown as exc:
         assert attempt is not None
         return await _fail(database, attempt, str(exc), final=True)
@@ -181,6 +184,7 @@ async def run_relayed(
         if attempt is None:
             raise
         return await _failed(database, attempt, exc)
+    job_finished(attempt.name, outcome, seconds)
     return JOB_DONE
 
 
@@ -200,8 +204,10 @@ class _Unknown(Exception):
 
 async def _execute(
     session: AsyncSession, entry: OutboxEntry, slug: str | None, function: JobFunction
-) -> None:
-    """Run the job's function in its tenant session and mark its row done in the same transaction."""
+) -> tuple[str, float]:
+    """Run the job's function in its tenant session and mark its row done in the same transaction;
+    returns the outcome and the seconds it took, for the metrics once the transaction has committed."""
+    started = time.perf_counter()
     if (
         slug is not None
         and entry.tenant_id is not None
@@ -219,6 +225,7 @@ async def _execute(
         .where(OutboxEntry.id == entry.id)
         .values(status=JOB_DONE, done_at=utcnow(), lease_until=None, last_error=outcome)
     )
+    return ("skipped" if outcome else "done"), time.perf_counter() - started
 
 
 async def _failed(database: Database, attempt: _Attempt, exc: Exception) -> str:
@@ -232,6 +239,7 @@ async def _failed(database: Database, attempt: _Attempt, exc: Exception) -> str:
 
 async def _fail(database: Database, attempt: _Attempt, error: str, *, final: bool) -> str:
     status = JOB_FAILED if final else JOB_PENDING
+    job_finished(attempt.name, "failed" if final else "retry", 0.0)
     retry_at = utcnow() + dt.timedelta(seconds=RETRY_BASE_SECONDS * 2 ** max(0, attempt.attempts - 1))
     async with database.system_transaction() as session:
         await session.execute(

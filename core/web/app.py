@@ -39,7 +39,7 @@ from core.plugins.routes import PluginController, plugin_gate
 from core.plugins.state import EnabledCache
 from core.settings import get_settings
 from core.tenancy.routes import DistrictController
-from core.web import health
+from core.web import health, metrics
 from core.web.deps import permission_guard, provide_db, provide_principal
 from core.web.middleware import SessionAuthMiddleware, request_context_middleware
 from core.web.problems import EXCEPTION_HANDLERS, ProblemDetails
@@ -160,6 +160,7 @@ def create_app(
             api,
             health.live,
             health.ready,
+            metrics.metrics,
             create_static_files_router(
                 path=SWAGGER_ASSETS,
                 directories=[Path(str(swagger_ui_path))],
@@ -177,9 +178,10 @@ def create_app(
         },
         middleware=[
             request_context_middleware,
+            metrics.prometheus_config().middleware,
             DefineMiddleware(
                 SessionAuthMiddleware,
-                exclude=["^/schema", "^/health/", "^/static/"],
+                exclude=["^/schema", "^/health/", "^/static/", "^/metrics$"],
                 exclude_from_auth_key="exclude_from_auth",
             ),
         ],

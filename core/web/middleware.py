@@ -31,6 +31,7 @@ from core.context import RequestContext, set_context
 from core.db.session import Database, bind_tenant
 from core.i18n import negotiate, set_locale
 from core.tenancy.context import set_current_tenant
+from core.web.metrics import count_tenant_request
 
 DB_SESSION_KEY = "quanyu_db_session"
 LANG_COOKIE = "quanyu_lang"
@@ -122,6 +123,7 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
             await store.delete(record.token_hash)
             await db.commit()
             raise NotAuthorizedException()
+        count_tenant_request(principal.tenant_slug)
         ctx = RequestContext(request_id=_ctx_request_id(), address=_ctx_address(), principal=principal)
         set_context(ctx)
         return AuthenticationResult(user=principal, auth=record)

@@ -113,6 +113,7 @@ exempt_prefix("/static", "packaged static assets (the OpenAPI browser's scripts)
 for _method, _path, _reason in (
     ("GET", "/health/live", "liveness probe: no tenant, no data"),
     ("GET", "/health/ready", "readiness probe: database and Redis reachability only"),
+    ("GET", "/metrics", "operator scrape: counts labelled by route template and district slug, no records"),
     (
         "POST",
         "/api/v1/auth/login",
