@@ -28,6 +28,10 @@ def _add_request_context(_logger: Any, _method: str, event: dict[str, Any]) -> d
         event["tenant_id"] = str(tenant_id)
     if ctx.principal is not None and "user" not in event:
         event["user"] = ctx.principal.username
+    if ctx.plugin is not None and "plugin" not in event:
+        event["plugin"] = ctx.plugin
+    if ctx.job is not None and "job" not in event:
+        event["job"] = ctx.job
     return event
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import RequestContext, acting_as_job
 from core.db.base import utcnow
 from core.db.session import Database
 from core.jobs.models import JOB_DONE, JOB_FAILED, JOB_PENDING, JOB_RUNNING, OutboxEntry
@@ -137,14 +138,15 @@ async def run_one(
     """Run one claimed job; returns its new status."""
     attempt = _Attempt(entry.id, entry.name, entry.attempts, entry.max_attempts)
     known = functions.get(entry.name)
-    if known is None:
-        return await _fail(database, attempt, f"no job named {entry.name!r} is registered", final=True)
-    try:
-        with tenant_context(entry.tenant_id):
-            async with database.transaction(entry.tenant_id) as session:
-                outcome, seconds = await _execute(session, entry, *known)
-    except Exception as exc:
-        return await _failed(database, attempt, exc)
+    with acting_as_job(entry.name, known[0] if known else None), tenant_context(entry.tenant_id):
+        if known is None:
+            return await _fail(database, attempt, f"no job named {entry.name!r} is registered", final=True)
+        try:
+            with tenant_context(entry.tenant_id):
+                async with database.transaction(entry.tenant_id) as session:
+                    outcome, seconds = await _execute(session, entry, *known)
+        except Exception as exc:
+            return await _failed(database, attempt, exc)
     job_finished(attempt.name, outcome, seconds)
     return JOB_DONE
 
@@ -159,6 +161,17 @@ async def run_relayed(
     own tenant transaction (one transaction per job, not a system read first: 1.25x the jobs per second,
     docs/performance.md change G). A duplicate delivery finds the row done, or waits on the lock and then
     finds it done, and does nothing."""
+    with acting_as_job(None, None) as acting, tenant_context(tenant_id):
+        return await _run_relayed(database, entry_id, tenant_id, functions, acting)
+
+
+async def _run_relayed(
+    database: Database,
+    entry_id: uuid.UUID,
+    tenant_id: uuid.UUID | None,
+    functions: dict[str, tuple[str | None, JobFunction]],
+    acting: RequestContext,
+) -> str:
     attempt: _Attempt | None = None
     try:
         with tenant_context(tenant_id):
@@ -174,6 +187,7 @@ async def run_relayed(
                     raise RuntimeError("the message names another district than its outbox row")
                 attempt = _Attempt(entry.id, entry.name, entry.attempts, entry.max_attempts)
                 known = functions.get(entry.name)
+                acting.job, acting.plugin = entry.name, known[0] if known else None
                 if known is None:
                     raise _Unknown(f"no job named {entry.name!r} is registered")
                 outcome, seconds = await _execute(session, entry, *known)
@@ -208,6 +222,18 @@ async def _execute(
     """Run the job's function in its tenant session and mark its row done in the same transaction;
     returns the outcome and the seconds it took, for the metrics once the transaction has committed."""
     started = time.perf_counter()
+    outcome = await _run_function(session, entry, slug, function)
+    await session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id == entry.id)
+        .values(status=JOB_DONE, done_at=utcnow(), lease_until=None, last_error=outcome)
+    )
+    return ("skipped" if outcome else "done"), time.perf_counter() - started
+
+
+async def _run_function(
+    session: AsyncSession, entry: OutboxEntry, slug: str | None, function: JobFunction
+) -> str | None:
     if (
         slug is not None
         and entry.tenant_id is not None
@@ -220,12 +246,7 @@ async def _execute(
         if inspect.isawaitable(result):
             await result
         outcome = None
-    await session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.id == entry.id)
-        .values(status=JOB_DONE, done_at=utcnow(), lease_until=None, last_error=outcome)
-    )
-    return ("skipped" if outcome else "done"), time.perf_counter() - started
+    return outcome
 
 
 async def _failed(database: Database, attempt: _Attempt, exc: Exception) -> str:

@@ -11,6 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, Parameter
 
 from core.auth.scope import Principal
+from core.context import current_context
 from core.errors import Forbidden, not_found
 from core.i18n import _, current_locale
 from core.plugins import state
@@ -69,6 +70,7 @@ async def plugin_gate(connection: ASGIConnection[Any, Any, Any, Any], handler: B
     slug = handler.opt.get("plugin")
     if not slug:
         return
+    current_context().plugin = slug
     principal = connection.scope.get("user")
     session = connection.scope.get("state", {}).get(DB_SESSION_KEY)
     if not isinstance(principal, Principal) or session is None:
