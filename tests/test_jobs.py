@@ -186,7 +186,7 @@ async def test_a_relayed_job_runs_in_one_transaction_and_a_duplicate_delivery_do
 
     assert await run_relayed(database, job.id, tenant.id, functions) == "done"
     assert await run_relayed(database, job.id, tenant.id, functions) == "skipped"
-    assert SEEN == [(tenant.id, tenant.id, {"n": 3})]
+    assert [(tenant.id, tenant.id, {"n": 3})] == SEEN
     assert (await entry(database, job.id)).status == "done"
 
     assert await run_relayed(database, failing.id, tenant.id, functions) == "pending"
