@@ -190,7 +190,7 @@ async def _require_schema() -> None:
 
 @main.group()
 def tenant() -> None:
-    """Districts (tenants): provision, list, show, suspend, resume."""
+    """Districts (tenants): provision, list, show, suspend, resume, export, import, delete."""
 
 
 @tenant.command("create")
@@ -339,6 +339,39 @@ async def tenant_suspend(district: str) -> None:
 async def tenant_resume(district: str) -> None:
     """Resume a suspended district."""
     await _set_status(district, "active")
+
+
+@tenant.command("delete")
+@click.argument("district")
+@click.option("--confirm", "confirmation", help="The district's slug, to delete without being asked.")
+@run_async
+async def tenant_delete(district: str, confirmation: str | None) -> None:
+    """Delete a district entirely: every row it owns, its files and its sessions. Cannot be undone.
+
+    Shows what would go, then asks for the district's slug (or takes it from --confirm).
+    Export it first (`quanyu tenant export`) if it may be needed again.
+    """
+    from core.db.session import get_database
+    from core.tenancy.service import erase_tenant, forget_tenant, tenant_row_counts
+
+    await _require_schema()
+    async with get_database().system_transaction() as session:
+        found = await _find(session, district)
+        counts = await tenant_row_counts(session, found.id)
+    click.echo(f"district {found.slug} ({found.code}, {found.name_zh}) holds {sum(counts.values())} rows:")
+    for name, count in sorted(counts.items()):
+        click.echo(f"  {name:<32} {count}")
+    if confirmation is None:
+        confirmation = click.prompt(
+            f"Type {found.slug} to delete it for good", default="", show_default=False
+        )
+    if confirmation != found.slug:
+        raise fail(f"not deleted: the confirmation {confirmation!r} is not the slug {found.slug!r}")
+    async with get_database().system_transaction() as session:
+        found = await _find(session, district)
+        deleted = await erase_tenant(session, found)
+    files = await forget_tenant(found.id, get_settings().redis_url or None)
+    click.echo(f"district {found.slug} deleted: {sum(deleted.values())} rows, {files} stored files")
 
 
 @tenant.command("export")

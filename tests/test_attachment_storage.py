@@ -84,3 +84,27 @@ async def test_a_signed_link_reads_from_the_bucket(client, admin, note, s3_stora
     created = (await upload(client, admin, note.id, "纪要.pdf", PDF)).json()
     link = (await client.post(f"/api/v1/attachments/{created['id']}/link", headers=admin.headers)).json()
     assert (await client.get(link["url"])).content == PDF
+
+
+@pytest.mark.parametrize("kind", ["local", "s3"])
+async def test_a_district_folder_is_deleted_whole_and_only_it(kind, request, tmp_path):
+    """``delete_prefix`` (district erasure): every object under ``<tenant id>/``, across pages, none beside."""
+    import uuid
+
+    from core.attachments.storage import LocalStorage, S3Storage
+
+    if kind == "s3":
+        client, bucket = request.getfixturevalue("s3_storage")
+        storage = S3Storage(bucket, endpoint_url=client.meta.endpoint_url, region="us-east-1")
+    else:
+        storage = LocalStorage(tmp_path)
+    gone, kept = uuid.uuid4(), uuid.uuid4()
+    for number in range(1005 if kind == "s3" else 20):  # more than one page of a bucket listing
+        await storage.put(f"{gone}/{number % 7:02x}/{number:064x}", b"x", "application/octet-stream")
+    await storage.put(f"{kept}/00/{0:064x}", b"y", "application/octet-stream")
+    assert await storage.delete_prefix(f"{gone}/") == (1005 if kind == "s3" else 20)
+    assert not await storage.exists(f"{gone}/00/{0:064x}")
+    assert await storage.get(f"{kept}/00/{0:064x}") == b"y"
+    assert await storage.delete_prefix(f"{gone}/") == 0
+    with pytest.raises(ValueError):
+        await storage.delete_prefix("/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 from functools import lru_cache
@@ -34,6 +35,10 @@ class Storage(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def exists(self, key: str) -> bool: ...
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose key starts with ``prefix`` (a district's ``<tenant id>/``); how many."""
+        ...
 
 
 class MissingObject(FileNotFoundError):
@@ -77,6 +82,19 @@ class LocalStorage:
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self._path(key).exists)
 
+    async def delete_prefix(self, prefix: str) -> int:
+        if not prefix.endswith("/") or prefix.strip("/") == "":
+            raise ValueError(f"only a whole folder of the storage can be deleted: {prefix!r}")
+        return await asyncio.to_thread(self._delete_folder, self._path(prefix))
+
+    @staticmethod
+    def _delete_folder(folder: Path) -> int:
+        if not folder.exists():
+            return 0
+        count = sum(1 for path in folder.rglob("*") if path.is_file())
+        shutil.rmtree(folder)
+        return count
+
 
 class S3Storage:
     """One bucket of S3-compatible object storage (AWS S3, MinIO, OSS/COS in S3 mode), through boto3."""
@@ -112,6 +130,20 @@ class S3Storage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        if not prefix.endswith("/") or prefix.strip("/") == "":
+            raise ValueError(f"only a whole folder of the storage can be deleted: {prefix!r}")
+        return await asyncio.to_thread(self._delete_prefix, prefix)
+
+    def _delete_prefix(self, prefix: str) -> int:
+        count = 0
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:  # a page holds at most 1,000 keys, as many as one delete_objects call takes
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                count += len(keys)
+        return count
 
     async def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -164,3 +164,80 @@ async def set_status(session: AsyncSession, tenant: Tenant, status: str) -> None
     tenant.status = status
     tenant.suspended_at = utcnow() if status == TENANT_SUSPENDED else None
     await session.flush()
+
+
+def tenant_tables() -> list[Any]:
+    """Every table holding a district's rows (core and installed plugins), children before parents."""
+    import core.models  # noqa: F401
+    from core.db.base import Base
+    from core.plugins.host import import_plugin_models
+
+    import_plugin_models()
+    return [t for t in reversed(Base.metadata.sorted_tables) if "tenant_id" in t.c and t.name != "tenant"]
+
+
+async def tenant_row_counts(session: AsyncSession, tenant_id: Any) -> dict[str, int]:
+    """Rows the district holds, per table (only tables where it has any)."""
+    from sqlalchemy import func
+
+    counts = {}
+    for table in tenant_tables():
+        count = int(
+            await session.scalar(
+                select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
+            )
+            or 0
+        )
+        if count:
+            counts[table.name] = count
+    return counts
+
+
+# Set for the transaction that erases a district, so that append-only tables' guards (a plugin's
+# ledger, say) can let exactly that district's rows go: ``current_setting('quanyu.erasing_tenant', true)``.
+ERASING_SETTING = "quanyu.erasing_tenant"
+
+
+async def erase_tenant(session: AsyncSession, tenant: Tenant) -> dict[str, int]:
+    """Delete every row of the district, the tenant row last, in the caller's (system) transaction.
+
+    Tables of plugins no longer installed go with the tenant row (every ``tenant_id`` references it
+    ON DELETE CASCADE). Files, sessions and cached state are removed by ``forget_tenant`` once this
+    transaction has committed. Returns the rows deleted per table.
+    """
+    from sqlalchemy import delete, text
+
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": ERASING_SETTING, "value": str(tenant.id)}
+        )
+    deleted = await tenant_row_counts(session, tenant.id)
+    for table in tenant_tables():
+        if table.name in deleted:
+            await session.execute(delete(table).where(table.c.tenant_id == tenant.id))
+    await session.execute(delete(Tenant).where(Tenant.id == tenant.id))
+    deleted["tenant"] = 1
+    log.warning("district %s (%s) erased: %s rows", tenant.slug, tenant.id, sum(deleted.values()))
+    return deleted
+
+
+async def forget_tenant(tenant_id: Any, redis_url: str | None) -> int:
+    """After ``erase_tenant`` committed: the district's files in attachment storage and its Redis keys
+    (sessions, cache versions). Returns the number of stored objects removed."""
+    from core.attachments.storage import get_storage
+
+    removed = await get_storage().delete_prefix(f"{tenant_id}/")
+    if redis_url:
+        from redis.asyncio import Redis
+
+        from core.auth.sessions import RedisSessionStore
+
+        redis = Redis.from_url(redis_url)
+        try:
+            await RedisSessionStore(redis).delete_for_tenant(tenant_id)
+            keys = [key async for key in redis.scan_iter(f"quanyu:t:{tenant_id}:*")]
+            if keys:
+                await redis.delete(*keys)
+        finally:
+            await redis.aclose()
+    return removed
