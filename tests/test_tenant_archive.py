@@ -128,3 +128,71 @@ async def test_an_archive_whose_extras_were_tampered_with_is_refused(
             target.writestr(item, data)
     with pytest.raises(ArchiveError, match="checksum"):
         read_archive(tampered)
+
+
+def _rewrite(source_path, target_path, change):
+    """Copy an archive, letting ``change(name, data, manifest)`` alter members; checksums kept valid."""
+    import hashlib
+
+    with zipfile.ZipFile(source_path) as source:
+        manifest = json.loads(source.read("manifest.json"))
+        members = {
+            item.filename: source.read(item) for item in source.infolist() if item.filename != "manifest.json"
+        }
+    for name in list(members):
+        members[name] = change(name, members[name], manifest)
+        table = name.removeprefix("tables/").removesuffix(".jsonl")
+        if name.startswith("tables/") and table in manifest["tables"]:
+            manifest["tables"][table]["sha256"] = hashlib.sha256(members[name]).hexdigest()
+    with zipfile.ZipFile(target_path, "w") as target:
+        target.writestr("manifest.json", json.dumps(manifest))
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def test_truncated_newer_or_foreign_archives_are_refused_and_nothing_is_written(cli, tmp_path):
+    slug = f"nw{secrets.token_hex(3)}"
+    code = str(200000 + secrets.randbelow(600000))
+    definition = tmp_path / "d.toml"
+    definition.write_text(
+        f'code = "{code}"\nslug = "{slug}"\nname_zh = "版本区"\nname_en = "Versions"\n', encoding="utf-8"
+    )
+    assert cli("tenant", "create", "--from", str(definition)).exit_code == 0
+    archive = tmp_path / "out.zip"
+    assert cli("tenant", "export", slug, str(archive)).exit_code == 0
+    with zipfile.ZipFile(archive) as written:
+        assert "core" in json.loads(written.read("manifest.json"))["schema"]
+
+    def refused(path, expected: str) -> None:
+        target = f"x{secrets.token_hex(3)}"
+        result = cli("tenant", "import", str(path), "--slug", target, "--code", "399997")
+        assert result.exit_code == 1 and expected in result.output, result.output
+        assert cli("tenant", "show", target).exit_code == 1, "a refused import wrote nothing"
+
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    refused(truncated, "unreadable archive")
+
+    newer = tmp_path / "newer.zip"
+
+    def future_schema(name, data, manifest):
+        manifest["schema"]["core"] = ["core_9999"]
+        return data
+
+    _rewrite(archive, newer, future_schema)
+    refused(newer, "newer Quanyu (core schema core_9999")
+
+    extra_column = tmp_path / "column.zip"
+
+    def new_column(name, data, manifest):
+        if name != "tables/org_node.jsonl":
+            return data
+        rows = [json.loads(line) for line in data.splitlines() if line.strip()]
+        return b"".join(json.dumps({**row, "radius_km": 3}).encode() + b"\n" for row in rows)
+
+    _rewrite(archive, extra_column, new_column)
+    refused(extra_column, "org_node has columns this installation does not know (radius_km)")
+
+    over_existing = cli("tenant", "import", str(archive))
+    assert over_existing.exit_code == 1 and "exists" in over_existing.output
+    assert json.loads(cli("tenant", "show", slug, "--json").output)["org_nodes"] == 1

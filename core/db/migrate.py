@@ -138,3 +138,16 @@ def head_revisions() -> dict[str, list[str]]:
         location.name: list(ScriptDirectory.from_config(alembic_config(location)).get_heads())
         for location in all_locations()
     }
+
+
+def known_revisions() -> dict[str, set[str]]:
+    """Every revision each installed migration location has ever had (to tell an older schema from a newer one)."""
+    from alembic.script import ScriptDirectory
+
+    return {
+        location.name: {
+            script.revision
+            for script in ScriptDirectory.from_config(alembic_config(location)).walk_revisions()
+        }
+        for location in all_locations()
+    }

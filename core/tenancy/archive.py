@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import crypto
 from core.db.base import Base
 from core.db.ids import new_id as make_id
+from core.db.migrate import head_revisions
 from core.people.validation import mask_id_card, mask_phone
 from core.tenancy.models import Tenant
 
@@ -100,6 +101,9 @@ async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path)
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
         "tenant": {c.name: _encode(getattr(tenant, c.key)) for c in Tenant.__table__.c},
         "plugins": {m.slug: m.version for m in get_host().manifests()},
+        # The schema the rows were written under: an installation that does not know one of these
+        # revisions is older than the archive and refuses it rather than guess at new columns.
+        "schema": head_revisions(),
         "tables": {},
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -226,6 +230,34 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
     return manifest, tables
 
 
+def _check_schema(
+    path: Path, manifest: dict[str, Any], tables: dict[str, list[dict[str, Any]]], known: dict[str, Table]
+) -> None:
+    """Refuse an archive written under a schema this installation does not have (a newer release)."""
+    from core.db.migrate import known_revisions
+
+    here = known_revisions()
+    for location, heads in sorted(manifest.get("schema", {}).items()):
+        if location not in here:
+            continue  # a plugin not installed here: its tables, if any, are refused below
+        newer = [head for head in heads if head not in here[location]]
+        if newer:
+            raise ArchiveError(
+                f"{path}: written by a newer Quanyu ({location} schema {', '.join(newer)}, unknown here); "
+                "upgrade this installation first"
+            )
+    for name, rows in tables.items():
+        table = known.get(name)
+        if table is None or not rows:
+            continue
+        unknown = sorted(set().union(*(row.keys() for row in rows)) - set(table.c.keys()))
+        if unknown:
+            raise ArchiveError(
+                f"{path}: table {name} has columns this installation does not know ({', '.join(unknown)}); "
+                "it was written by a newer Quanyu"
+            )
+
+
 def _decoder(table: Table) -> Callable[[dict[str, Any]], dict[str, Any]]:
     converters: dict[str, Callable[[Any], Any]] = {}
     for column in table.c:
@@ -254,6 +286,7 @@ async def import_tenant(
 
     manifest, tables = read_archive(path)
     known = {t.name: t for t in archived_tables()}
+    _check_schema(path, manifest, tables, known)
     extras: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for key in [k for k in tables if "/" in k]:
         slug_of_extra, name = key.split("/", 1)
