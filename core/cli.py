@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -186,6 +187,32 @@ async def _require_schema() -> None:
 
 
 # --- tenants -----------------------------------------------------------------------------------------
+
+
+@main.command("settings")
+@click.option(
+    "--markdown", is_flag=True, help="Print the table of every QUANYU_* variable (deploy/README.md)."
+)
+def show_settings(markdown: bool) -> None:
+    """The settings this process sees (secrets and passwords hidden), or with --markdown the table of all."""
+    from sqlalchemy.engine import make_url
+
+    from core.settings import SECRET_SETTINGS, Settings, settings_markdown_table
+
+    if markdown:
+        click.echo(settings_markdown_table(), nl=False)
+        return
+    settings = get_settings()
+    for field in msgspec.structs.fields(Settings):
+        value = getattr(settings, field.name)
+        if field.name in SECRET_SETTINGS and value:
+            value = "(set, hidden)"
+        elif field.name.endswith("_url") and isinstance(value, str) and "@" in value:
+            try:
+                value = make_url(value).render_as_string(hide_password=True)
+            except Exception:
+                value = "(set, hidden: not a database URL)"
+        click.echo(f"QUANYU_{field.name.upper()}={value}")
 
 
 @main.group()

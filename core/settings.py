@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import msgspec
 from msgspec import Meta
@@ -20,36 +20,47 @@ ENV_PREFIX = "QUANYU_"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    var_dir: Annotated[str, Meta(description="Folder for the embedded database, secrets and files.")] = "var"
+    """Every setting, read from ``QUANYU_<NAME>`` variables; the descriptions are the settings table of
+    deploy/README.md (``quanyu settings --markdown``, checked by tests/test_deploy.py)."""
+
+    var_dir: Annotated[
+        str,
+        Meta(
+            description="Folder for the embedded database, the generated secret and `demo-logins.txt`. Relative paths are resolved against the working directory."
+        ),
+    ] = "var"
     database_url: Annotated[
         str,
         Meta(
-            description="Database the API and workers use (the `app` role on PostgreSQL). "
-            "Empty: SQLite file `<var_dir>/quanyu.db`."
+            description="Database for requests (the `app` role on PostgreSQL). Empty: SQLite file `<var_dir>/quanyu.db`."
         ),
     ] = ""
     database_owner_url: Annotated[
-        str, Meta(description="Database URL of the `owner` role, for migrations. Empty: `database_url`.")
+        str,
+        Meta(
+            description="The `owner` role. `quanyu db upgrade` connects with it. Empty: `QUANYU_DATABASE_URL` (SQLite only)."
+        ),
     ] = ""
     database_system_url: Annotated[
         str,
         Meta(
-            description="Database URL of the `system` role (BYPASSRLS), for cross-tenant operator "
-            "commands. Empty: `database_url`."
+            description="The `system` role (BYPASSRLS). Operator commands that span districts connect with it. Empty: `QUANYU_DATABASE_URL` (SQLite only)."
         ),
     ] = ""
-    database_pool_size: Annotated[int, Meta(ge=1, description="Connections per process (PostgreSQL).")] = 10
-    redis_url: Annotated[
-        str,
+    database_pool_size: Annotated[
+        int,
         Meta(
-            description="Redis for login sessions (shared by several API processes). Empty: in the database."
+            ge=1,
+            description="Connections per process (PostgreSQL). The pool may overflow to twice this. The system engine, opened only when used, gets `max(2, pool/4)`.",
         ),
+    ] = 10
+    redis_url: Annotated[
+        str, Meta(description="Redis for sessions. Empty: sessions are kept in the database.")
     ] = ""
     secret_key: Annotated[
         str,
         Meta(
-            description="Base64 master secret (32 bytes) for field encryption and blind indexes. "
-            "Empty: generated once into `<var_dir>/secret.key` (back it up: encrypted fields depend on it)."
+            description="URL-safe base64 master secret (32 random bytes) for field encryption and blind indexes. Empty: generated once into `<var_dir>/secret.key`."
         ),
     ] = ""
     old_secret_keys: Annotated[
@@ -58,63 +69,75 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     storage_url: Annotated[
         str,
         Meta(
-            description=(
-                "Where attachment bytes go: empty for `<var_dir>/files`, `file:///folder`, or "
-                "`s3://bucket?endpoint_url=...&region=...` (credentials from `AWS_*` variables)."
-            )
+            description="Where attachment bytes go. Empty: `<var_dir>/files/<district id>/…`. `file:///srv/quanyu-files` for another folder; `s3://BUCKET?endpoint_url=https://minio.internal:9000&region=cn-east-1` for S3-compatible object storage, with credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (or the host's role). Every object key starts with the district's id."
         ),
     ] = ""
     file_link_minutes: Annotated[
-        int, Meta(ge=1, le=1440, description="How long a signed download link of an attachment stays valid.")
+        int,
+        Meta(
+            ge=1,
+            le=1440,
+            description="How long a signed download link (`POST /api/v1/attachments/{id}/link`) stays valid.",
+        ),
     ] = 10
     public_url: Annotated[
-        str,
-        Meta(
-            description="The address users reach the platform at, for links in emails (e.g. `https://dj.example.gov.cn`)."
-        ),
+        str, Meta(description="The address users reach the platform at; links in emails start with it.")
     ] = "http://127.0.0.1:8000"
     smtp_url: Annotated[
         str,
         Meta(
-            description=(
-                "Mail server for email notifications: `smtp://user:password@host:587?starttls=true` or "
-                "`smtps://…:465`. Empty: no email channel."
-            )
+            description="Mail server for email notifications: `smtp://user:password@host:587?starttls=true` or `smtps://user:password@host:465`. Empty: no email channel."
         ),
     ] = ""
-    mail_from: Annotated[str, Meta(description="Sender of notification emails.")] = "quanyu@localhost"
+    mail_from: Annotated[
+        str,
+        Meta(description="Sender of notification emails, e.g. `润州区党建平台 <noreply@dj.example.gov.cn>`."),
+    ] = "quanyu@localhost"
     sms_adapter: Annotated[
         str,
         Meta(
-            description=(
-                "SMS provider adapter as `package.module:Class` (see docs/plugins/notifications.md); "
-                "`fake` records messages in memory (tests). Empty: no SMS channel."
-            )
+            description="SMS provider adapter `package.module:Class` (docs/plugins/notifications.md); `fake` for tests. Empty: no SMS channel."
         ),
     ] = ""
-    wechat_adapter: Annotated[
-        str,
-        Meta(
-            description="WeChat template-message adapter as `package.module:Class`, or `fake`. Empty: no WeChat channel."
-        ),
-    ] = ""
+    wechat_adapter: Annotated[str, Meta(description="WeChat template-message adapter, likewise.")] = ""
     host: Annotated[str, Meta(description="Address `quanyu serve` binds.")] = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535, description="Port `quanyu serve` binds.")] = 8000
-    cookie_secure: Annotated[bool, Meta(description="Send session cookies only over HTTPS.")] = False
-    argon2_time_cost: Annotated[int, Meta(ge=1, description="Argon2id iterations.")] = 3
-    argon2_memory_kib: Annotated[int, Meta(ge=8, description="Argon2id memory in KiB.")] = 65536
+    cookie_secure: Annotated[
+        bool,
+        Meta(
+            description="Mark the session cookie `Secure` (sent over HTTPS only). Set `true` whenever users reach the API through HTTPS."
+        ),
+    ] = False
+    argon2_time_cost: Annotated[int, Meta(ge=1, description="Argon2id iterations for password hashes.")] = 3
+    argon2_memory_kib: Annotated[
+        int,
+        Meta(
+            ge=8,
+            description="Argon2id memory (KiB) per hash. Each login holds this much memory while it verifies. Existing hashes are re-hashed with new costs at the next successful login.",
+        ),
+    ] = 65536
     embedded_worker: Annotated[
         bool,
         Meta(
-            description="Run jobs inside each API process. Set false when `quanyu worker` processes run them."
+            description="Run jobs and the scheduler inside each API process. Set `false` when `quanyu worker` and `quanyu scheduler` processes run them."
         ),
     ] = True
     metrics_token: Annotated[
-        str, Meta(description="Bearer token required to read /metrics; empty: /metrics is open.")
+        str,
+        Meta(
+            description="Bearer token Prometheus must send to read `/metrics` (`authorization: Bearer …` in its scrape config). Empty: `/metrics` is open, so keep it off the public proxy."
+        ),
     ] = ""
-    log_json: Annotated[bool, Meta(description="Write logs as JSON lines.")] = False
-    log_level: Annotated[str, Meta(description="Log level.")] = "INFO"
-    debug: Annotated[bool, Meta(description="Litestar debug mode (never in production).")] = False
+    log_json: Annotated[
+        bool,
+        Meta(
+            description="Write the server's log lines (uvicorn, SQLAlchemy, Quanyu) as one JSON object each."
+        ),
+    ] = False
+    log_level: Annotated[str, Meta(description="Log level of the root logger and of uvicorn.")] = "INFO"
+    debug: Annotated[
+        bool, Meta(description="Litestar debug mode: tracebacks in responses. Never in production.")
+    ] = False
 
     @property
     def var_path(self) -> Path:
@@ -208,3 +231,25 @@ def override_settings(settings: Settings | None) -> None:
     """Replace the process settings (tests and the CLI's options)."""
     global _override
     _override = settings
+
+
+SECRET_SETTINGS = frozenset({"secret_key", "old_secret_keys", "metrics_token"})
+
+
+def _shown_default(value: Any) -> str:
+    if value == "":
+        return "*(empty)*"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
+def settings_markdown_table() -> str:
+    """Every ``QUANYU_*`` variable with its default and meaning, as the Markdown table of deploy/README.md."""
+    hints = get_type_hints(Settings, include_extras=True)
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for field in msgspec.structs.fields(Settings):
+        metas = [m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Meta)]
+        description = next((m.description for m in metas if m.description), "")
+        lines.append(f"| `QUANYU_{field.name.upper()}` | {_shown_default(field.default)} | {description} |")
+    return "\n".join(lines) + "\n"
