@@ -549,14 +549,24 @@ async def demo_ensure(definition: Path) -> None:
 @main.command()
 @click.option("--host", default=None, help="Bind address (default from QUANYU_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default from QUANYU_PORT).")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
-def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Run the API server."""
+@click.option("--workers", default=None, type=int, help="API processes (default from QUANYU_WORKERS).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the API server (uvicorn, tuned by the QUANYU_* server settings; see deploy/README.md)."""
+    import os
+    import shutil
+
     import uvicorn
 
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
+    workers = workers or settings.workers
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each process counts its own requests; a shared folder lets any of them answer /metrics for all.
+        folder = settings.var_path / f"metrics-{port}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     logins = settings.var_path / "demo-logins.txt"
     click.echo(f"Quanyu is starting on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     if logins.exists():
@@ -567,6 +577,13 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        timeout_graceful_shutdown=settings.graceful_timeout,
+        limit_concurrency=settings.max_concurrency or None,
+        backlog=2048,
+        server_header=False,
         log_level=settings.log_level.lower(),
         log_config=None,  # keep the structlog handlers create_app installs
     )

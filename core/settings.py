@@ -102,6 +102,43 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechat_adapter: Annotated[str, Meta(description="WeChat template-message adapter, likewise.")] = ""
     host: Annotated[str, Meta(description="Address `quanyu serve` binds.")] = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535, description="Port `quanyu serve` binds.")] = 8000
+    workers: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=64,
+            description="API processes `quanyu serve` starts (uvicorn workers, restarted if one dies). About one per CPU core; each holds up to 2 x `QUANYU_DATABASE_POOL_SIZE` connections.",
+        ),
+    ] = 1
+    forwarded_allow_ips: Annotated[
+        str,
+        Meta(
+            description="Addresses of the reverse proxies whose `X-Forwarded-For`/`-Proto` headers are trusted (comma-separated, or `*` when only the proxy can reach the port). The client address in audit records and rate limits comes from there.",
+        ),
+    ] = "127.0.0.1"
+    graceful_timeout: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=600,
+            description="Seconds a stopping API process lets requests in flight finish before it closes them (keep it below the orchestrator's kill timeout).",
+        ),
+    ] = 30
+    keep_alive_timeout: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=600,
+            description="Seconds an idle keep-alive connection from the proxy stays open (above the proxy's own).",
+        ),
+    ] = 75
+    max_concurrency: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="Requests and connections one API process takes at once before answering 503 (load shedding); 0: no limit.",
+        ),
+    ] = 0
     cookie_secure: Annotated[
         bool,
         Meta(

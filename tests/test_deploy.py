@@ -59,3 +59,59 @@ def test_the_systemd_units_verify(tmp_path):
         )
         problems = [line for line in (checked.stdout + checked.stderr).splitlines() if line.strip()]
         assert checked.returncode == 0 and not problems, f"{unit.name}: {problems}"
+
+
+def test_serve_runs_several_processes_whose_metrics_add_up(tmp_path):
+    """`quanyu serve` with QUANYU_WORKERS=2: both processes answer, /metrics counts the requests of both
+    (prometheus_client's multiprocess folder), the Server header is gone, and SIGTERM stops it cleanly."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    quanyu = str(Path(sys.executable).with_name("quanyu"))
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("QUANYU_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(QUANYU_VAR_DIR=str(tmp_path), QUANYU_PORT=str(port), QUANYU_WORKERS="2")
+    subprocess.run([quanyu, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    process = subprocess.Popen([quanyu, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180  # two processes importing every plugin, on a busy CI machine
+        while True:
+            try:
+                if httpx.get(f"{url}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "quanyu serve did not start"
+                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+                time.sleep(0.2)
+        answered = 1
+        for _ in range(60):  # new connections each time: the two processes share the listening socket
+            response = httpx.get(f"{url}/health/live", timeout=5)
+            assert response.status_code == 200 and "server" not in response.headers
+            answered += 1
+        time.sleep(0.5)
+        metrics = httpx.get(f"{url}/metrics", timeout=5).text
+        counted = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("quanyu_requests_total{") and 'path="/health/live"' in line
+        )
+        assert counted == answered, metrics
+        assert (tmp_path / f"metrics-{port}").is_dir()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            assert process.wait(timeout=40) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
