@@ -115,3 +115,45 @@ def test_serve_runs_several_processes_whose_metrics_add_up(tmp_path):
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_the_compose_file_follows_the_compose_specification():
+    import subprocess
+    import sys
+
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    checked = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "deploy/compose.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_kubernetes_manifests_are_valid_and_complete():
+    import kubernetes_validate
+    import yaml
+
+    kinds = set()
+    for path in sorted((ROOT / "deploy/k8s").glob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            listed = yaml.safe_load(path.read_text(encoding="utf-8"))["resources"]
+            assert all((path.parent / name).exists() for name in listed)
+            continue
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            kubernetes_validate.validate(document, "1.30.0", strict=True)
+            kinds.add((document["kind"], document["metadata"]["name"]))
+            if document["kind"] == "Deployment" and document["metadata"]["name"] == "quanyu-api":
+                container = document["spec"]["template"]["spec"]["containers"][0]
+                assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+                assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+                assert container["resources"]["requests"]
+    assert {
+        ("Deployment", "quanyu-api"),
+        ("Deployment", "quanyu-worker"),
+        ("Deployment", "quanyu-scheduler"),
+        ("Job", "quanyu-migrate"),
+        ("Service", "quanyu-api"),
+        ("StatefulSet", "redis"),
+    } <= kinds

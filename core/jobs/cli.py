@@ -10,10 +10,20 @@ import click
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
 @click.option("--poll", default=2.0, show_default=True, type=float, help="Seconds between polls when idle.")
-def worker(once: bool, poll: float) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="Serve this worker's Prometheus metrics (jobs by name and outcome, job durations) on this port.",
+)
+def worker(once: bool, poll: float, metrics_port: int | None) -> None:
     """Run due jobs with their tenant (at least once each; failures retried with back-off)."""
     from core.cli import run_async
 
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
     run_async(_worker)(once, poll)
 
 
