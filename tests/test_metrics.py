@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -12,6 +13,7 @@ from core.jobs.service import enqueue, register_job, run_due
 from core.settings import get_settings, override_settings
 
 register_job("test.metrics_noop", lambda ctx: None)
+DASHBOARD = Path(__file__).resolve().parents[1] / "deploy/grafana/quanyu-dashboard.json"
 
 
 def samples(text: str, name: str) -> dict[str, float]:
@@ -79,3 +81,26 @@ async def test_a_token_guards_the_endpoint_when_set(client, metrics_token):
     assert (await client.get("/metrics", headers={"authorization": "Bearer wrong"})).status_code == 401
     allowed = await client.get("/metrics", headers={"authorization": f"Bearer {metrics_token}"})
     assert allowed.status_code == 200 and "quanyu_outbox_pending" in allowed.text
+
+
+async def test_the_grafana_dashboard_reads_only_metrics_the_platform_exports(
+    client, admin, database, plugin_host
+):
+    """deploy/grafana/quanyu-dashboard.json: every series it queries is in a real scrape."""
+    import json
+
+    assert (await client.get("/api/v1/people", headers=admin.headers)).status_code == 200
+    async with database.transaction(admin.tenant.id) as session:
+        await enqueue(session, "test.metrics_noop")
+    await run_due(database, plugin_host, limit=1000)
+    exposed = {
+        line.split("{")[0].split(" ")[0] for line in (await scrape(client)).splitlines() if line[:1] != "#"
+    }
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bquanyu_[a-z_]+\b", target["expr"])
+    }
+    assert queried and queried <= exposed, sorted(queried - exposed)
