@@ -205,14 +205,22 @@ async def erase_tenant(session: AsyncSession, tenant: Tenant) -> dict[str, int]:
     ON DELETE CASCADE). Files, sessions and cached state are removed by ``forget_tenant`` once this
     transaction has committed. Returns the rows deleted per table.
     """
-    from sqlalchemy import delete, text
+    from sqlalchemy import delete, text, update
 
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT set_config(:name, :value, true)"), {"name": ERASING_SETTING, "value": str(tenant.id)}
         )
+    from core.plugins.models import TenantPlugin
+
     deleted = await tenant_row_counts(session, tenant.id)
-    for table in tenant_tables():
+    # Every mechanism is switched off first and its switch goes last: a plugin's guard that lets a disabled
+    # plugin's rows go (the only signal on SQLite, which has no session settings) sees it off throughout.
+    await session.execute(
+        update(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id).values(enabled=False)
+    )
+    ordered = [t for t in tenant_tables() if t.name != TenantPlugin.__tablename__]
+    for table in [*ordered, TenantPlugin.__table__]:
         if table.name in deleted:
             await session.execute(delete(table).where(table.c.tenant_id == tenant.id))
     await session.execute(delete(Tenant).where(Tenant.id == tenant.id))
