@@ -32,7 +32,8 @@ def upgrade() -> None:
     _fill_masks()
 
 
-def _fill_masks() -> None:
+def _fill_masks(tenant_id: Any = None) -> None:
+    """Fill the masks of every person (of one district when ``tenant_id`` is given: the tests' way)."""
     from core import crypto
     from core.people.validation import mask_id_card, mask_phone
 
@@ -56,6 +57,8 @@ def _fill_masks() -> None:
         query = sa.select(
             person.c.tenant_id, person.c.id, person.c.id_card_encrypted, person.c.phone_encrypted
         ).order_by(person.c.tenant_id, person.c.id)
+        if tenant_id is not None:
+            query = query.where(person.c.tenant_id == tenant_id)
         if last is not None:
             query = query.where(sa.tuple_(person.c.tenant_id, person.c.id) > sa.tuple_(*last))
         rows = connection.execute(query.limit(BATCH)).all()
