@@ -57,6 +57,7 @@ from core.orgs.models import OrgNode, in_subtree
 from core.orgs.services import add_node, ancestors
 from core.people.models import Affiliation, Person
 from core.people.services import AffiliationKind, register_affiliation_kind
+from core.people.validation import make_id_card
 from core.plugins.host import hookimpl
 from core.plugins.manifest import Manifest, NoConfig, PluginPermission
 from core.plugins.state import plugin_config
@@ -132,6 +133,7 @@ __all__ = [
     "in_subtree",
     "invalid_field",
     "load_in_scope",
+    "make_id_card",
     "new_id",
     "node_in_scope",
     "not_found",

@@ -157,3 +157,32 @@ def test_the_kubernetes_manifests_are_valid_and_complete():
         ("Service", "quanyu-api"),
         ("StatefulSet", "redis"),
     } <= kinds
+
+
+def test_quanyu_settings_hides_secrets_and_passwords():
+    from click.testing import CliRunner
+
+    from core.cli import main
+    from core.settings import get_settings, override_settings
+
+    original = get_settings()
+    override_settings(
+        msgspec.structs.replace(
+            original,
+            secret_key="c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=",
+            redis_url="redis://:redis-pass@redis.internal:6379/0",
+            smtp_url="smtp://quanyu:mail-pass@mail.internal:587",
+            metrics_token="scrape-token",
+        )
+    )
+    try:
+        shown = CliRunner().invoke(main, ["settings"])
+        table = CliRunner().invoke(main, ["settings", "--markdown"])
+    finally:
+        override_settings(original)
+    assert shown.exit_code == 0, shown.output
+    for secret in ("c2VjcmV0", "redis-pass", "mail-pass", "scrape-token"):
+        assert secret not in shown.output
+    assert "QUANYU_SECRET_KEY=(set, hidden)" in shown.output
+    assert "QUANYU_REDIS_URL=redis://:***@redis.internal:6379/0" in shown.output
+    assert table.exit_code == 0 and table.output == settings_markdown_table()

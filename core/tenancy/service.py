@@ -213,16 +213,17 @@ async def erase_tenant(session: AsyncSession, tenant: Tenant) -> dict[str, int]:
         )
     from core.plugins.models import TenantPlugin
 
-    deleted = await tenant_row_counts(session, tenant.id)
     # Every mechanism is switched off first and its switch goes last: a plugin's guard that lets a disabled
     # plugin's rows go (the only signal on SQLite, which has no session settings) sees it off throughout.
     await session.execute(
         update(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id).values(enabled=False)
     )
+    deleted: dict[str, int] = {}
     ordered = [t for t in tenant_tables() if t.name != TenantPlugin.__tablename__]
     for table in [*ordered, TenantPlugin.__table__]:
-        if table.name in deleted:
-            await session.execute(delete(table).where(table.c.tenant_id == tenant.id))
+        result = await session.execute(delete(table).where(table.c.tenant_id == tenant.id))
+        if result.rowcount:  # type: ignore[attr-defined]
+            deleted[table.name] = int(result.rowcount)  # type: ignore[attr-defined]
     await session.execute(delete(Tenant).where(Tenant.id == tenant.id))
     deleted["tenant"] = 1
     log.warning("district %s (%s) erased: %s rows", tenant.slug, tenant.id, sum(deleted.values()))

@@ -14,17 +14,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.api import IsolationExample, district_today
+from core.api import IsolationExample, district_today, make_id_card
 
 SLUG = "action_branches"
 API = f"/api/v1/m/{SLUG}"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def id_card(birth: dt.date, serial: int) -> str:
-    """A valid 18-character resident ID card number (region 321111, Runzhou) for test people."""
-    first17 = f"321111{birth:%Y%m%d}{serial % 1000:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 @dataclass
@@ -48,7 +41,13 @@ async def person(world: Any) -> str:
         birth = dt.date(1955, 1, 1) + dt.timedelta(days=secrets.randbelow(15_000))
         body = {
             "name": f"居民{secrets.token_hex(3)}",
-            "id_card": id_card(birth, secrets.randbelow(1000)),
+            "id_card": make_id_card(
+                "321111",
+                birth,
+                secrets.randbelow(100),
+                secrets.choice(("male", "female")),
+                variant=secrets.randbelow(5),
+            ),
             "org_node_id": str(world.b1),
         }
         response = await world.call(world.owners["system"], "POST", "/api/v1/people", body)

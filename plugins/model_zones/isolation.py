@@ -12,17 +12,10 @@ import secrets
 import uuid
 from typing import Any
 
-from core.api import IsolationExample
+from core.api import IsolationExample, make_id_card
 
 BASE = "/api/v1/m/model_zones"
 ESTABLISHED = "2020-01-01"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def id_card(birth: dt.date, sequence: int) -> str:
-    """A valid 18-character resident ID card number (GB 11643 check digit) for a Zhenjiang resident."""
-    body = f"321111{birth:%Y%m%d}{sequence % 1000:03d}"
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
 async def _post(world: Any, url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +45,13 @@ async def _person(world: Any) -> str:
                 "/api/v1/people",
                 {
                     "name": "周书记",
-                    "id_card": id_card(birth, secrets.randbelow(1000)),
+                    "id_card": make_id_card(
+                        "321111",
+                        birth,
+                        secrets.randbelow(100),
+                        secrets.choice(("male", "female")),
+                        variant=secrets.randbelow(5),
+                    ),
                     "org_node_id": str(world.c1),
                 },
             )

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core.api import IsolationExample, district_today
+from core.api import IsolationExample, district_today, make_id_card
 
 SLUG = "people_projects"
 API = f"/api/v1/m/{SLUG}"
@@ -26,8 +26,6 @@ async def _ok(world: Any, method: str, url: str, body: Any = None, expect: int =
 
 
 async def _resident(world: Any) -> str:
-    from core.people.validation import make_id_card
-
     born = dt.date(1940, 1, 1) + dt.timedelta(days=secrets.randbelow(20_000))
     card = make_id_card("321111", born, secrets.randbelow(100), "male", variant=secrets.randbelow(5))
     person = await _ok(

@@ -14,12 +14,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core.api import IsolationExample, district_today
+from core.api import IsolationExample, district_today, make_id_card
 
 SLUG = "spark_incubation"
 API = f"/api/v1/m/{SLUG}"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 
 
 @dataclass
@@ -34,10 +32,15 @@ def _day(offset: int) -> str:
 
 
 def _id_card() -> str:
-    """A valid, random ID card number of the demo region (MOD 11-2 check character)."""
+    """A valid, random ID card number of the demo region."""
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=secrets.randbelow(15000))
-    first17 = f"321111{birth:%Y%m%d}{secrets.randbelow(1000):03d}"
-    return first17 + _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    return make_id_card(
+        "321111",
+        birth,
+        secrets.randbelow(100),
+        secrets.choice(("male", "female")),
+        variant=secrets.randbelow(5),
+    )
 
 
 async def _ok(world: Any, method: str, url: str, body: Any = None, expect: int = 200) -> Any:
