@@ -159,6 +159,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             description="Run jobs and the scheduler inside each API process. Set `false` when `quanyu worker` and `quanyu scheduler` processes run them."
         ),
     ] = True
+    job_lease_seconds: Annotated[
+        int,
+        Meta(
+            ge=5,
+            le=86400,
+            description="Seconds a worker holds a job it took before another worker may take it again. A worker that dies mid-job (killed, or its host lost) delays that job by this much; a job still running keeps its row locked, so a shorter lease never runs it twice.",
+        ),
+    ] = 300
     metrics_token: Annotated[
         str,
         Meta(

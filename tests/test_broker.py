@@ -99,3 +99,54 @@ async def test_a_job_redis_forgot_is_relayed_again_and_lands_once(client, admin,
     await drain(made, worker, queue)
     assert await status_of(database, job.id) == "done"
     assert await notes(database, admin.tenant) == 1
+
+
+async def test_jobs_redis_refused_go_back_to_the_outbox_at_once_with_the_attempt_not_counted(
+    client, admin, database, broker, monkeypatch
+):
+    import redis
+
+    from core.jobs.broker import ACTOR_NAME, relay_due
+
+    made, worker, queue = broker
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        jobs = [
+            await enqueue(
+                session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": str(n)}
+            )
+            for n in range(3)
+        ]
+    actor = made.get_actor(ACTOR_NAME)
+    real_send = actor.send
+    sent: list[str] = []
+
+    def send_one_then_fail(*args, **kwargs):
+        if len(sent) == 1:
+            raise redis.ConnectionError("Redis is restarting")
+        sent.append(args[0])
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(actor, "send", send_one_then_fail)
+    with pytest.raises(redis.ConnectionError):
+        await relay_due(database, made)
+    async with database.system_transaction() as session:
+        rows = {
+            row.id: row
+            for row in await session.scalars(
+                select(OutboxEntry).where(OutboxEntry.id.in_([j.id for j in jobs]))
+            )
+        }
+    relayed = [row for row in rows.values() if str(row.id) in sent]
+    given_back = [row for row in rows.values() if str(row.id) not in sent]
+    assert len(relayed) == 1 and relayed[0].status in ("running", "done")
+    assert len(given_back) == 2
+    assert all(
+        row.status == "pending" and row.attempts == 0 and row.lease_until is None for row in given_back
+    )
+
+    monkeypatch.setattr(actor, "send", real_send)
+    assert await relay_due(database, made) == 2  # due again at once, not after the lease
+    await drain(made, worker, queue)
+    assert {await status_of(database, job.id) for job in jobs} == {"done"}
+    assert await notes(database, admin.tenant) == 3

@@ -24,7 +24,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from core.db.session import Database
-from core.jobs.service import claim, job_functions, run_relayed
+from core.jobs.service import claim, job_functions, release, run_relayed
 
 log = logging.getLogger("quanyu.jobs")
 ACTOR_NAME = "quanyu_outbox_job"
@@ -82,9 +82,14 @@ def make_broker(url: str, **options: Any) -> RedisBroker:
 
 
 async def relay_due(database: Database, broker: RedisBroker, limit: int = 100) -> int:
-    """Claim due outbox rows and send each to the broker; returns how many were sent."""
+    """Claim due outbox rows and send each to the broker; returns how many were sent. Rows not sent
+    because Redis failed are released, then the error is raised for the caller to wait and retry."""
     entries = await claim(database, limit)
     actor = broker.get_actor(ACTOR_NAME)
-    for entry in entries:
-        actor.send(str(entry.id), str(entry.tenant_id) if entry.tenant_id else None)
+    for index, entry in enumerate(entries):
+        try:
+            actor.send(str(entry.id), str(entry.tenant_id) if entry.tenant_id else None)
+        except Exception:
+            await release(database, [unsent.id for unsent in entries[index:]])
+            raise
     return len(entries)

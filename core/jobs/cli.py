@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
+
+log = logging.getLogger("quanyu.jobs")
+RELAY_PAUSE_MAX_SECONDS = 30.0
 
 
 @click.command("worker")
@@ -70,9 +74,22 @@ async def _relay_and_work(settings: Any, poll: float) -> None:
     worker = dramatiq.Worker(broker, worker_threads=4)
     worker.start()
     click.echo("worker relaying the outbox to Redis and running jobs; stop with Ctrl-C")
+    pause = poll
     try:
         while True:
-            if not await relay_due(get_database(), broker):
+            try:
+                sent = await relay_due(get_database(), broker)
+            except Exception as exc:
+                # The database or Redis is away (restarted, failing over): keep the process and its running
+                # jobs, and try again with a growing pause; what could not be relayed stays in the outbox.
+                log.warning(
+                    "relaying the outbox failed (%s: %s); retrying in %.0f s", type(exc).__name__, exc, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RELAY_PAUSE_MAX_SECONDS)
+                continue
+            pause = poll
+            if not sent:
                 await asyncio.sleep(poll)
     finally:
         worker.stop()

@@ -31,7 +31,6 @@ from core.tenancy.context import tenant_context
 from core.web.metrics import job_finished
 
 log = logging.getLogger("quanyu.jobs")
-LEASE = dt.timedelta(minutes=5)
 RETRY_BASE_SECONDS = 10
 
 
@@ -102,9 +101,17 @@ async def enqueue(
     return entry
 
 
+def lease() -> dt.timedelta:
+    """How long a taken job stays with its worker (``QUANYU_JOB_LEASE_SECONDS``)."""
+    from core.settings import get_settings
+
+    return dt.timedelta(seconds=get_settings().job_lease_seconds)
+
+
 async def claim(database: Database, limit: int = 20) -> list[OutboxEntry]:
     """Take up to ``limit`` due jobs (pending, or running with an expired lease) for this worker."""
     now = utcnow()
+    lease_until = now + lease()
     due = or_(
         (OutboxEntry.status == JOB_PENDING) & (OutboxEntry.available_at <= now),
         (OutboxEntry.status == JOB_RUNNING) & (OutboxEntry.lease_until < now),
@@ -116,9 +123,22 @@ async def claim(database: Database, limit: int = 20) -> list[OutboxEntry]:
         entries = list(await session.scalars(stmt))
         for entry in entries:
             entry.status = JOB_RUNNING
-            entry.lease_until = now + LEASE
+            entry.lease_until = lease_until
             entry.attempts += 1
     return entries
+
+
+async def release(database: Database, entry_ids: list[uuid.UUID]) -> None:
+    """Give back jobs this worker took but could not hand on (the broker was down): due again at once,
+    and the attempt not counted, instead of waiting out the lease."""
+    if not entry_ids:
+        return
+    async with database.system_transaction() as session:
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.status == JOB_RUNNING)
+            .values(status=JOB_PENDING, lease_until=None, attempts=OutboxEntry.attempts - 1)
+        )
 
 
 async def _enabled(session: AsyncSession, tenant_id: uuid.UUID, slug: str) -> bool:
