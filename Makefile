@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint bench clean messages browser screenshots
+.PHONY: setup run test test-deploy lint bench clean messages browser screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -43,6 +43,13 @@ run: setup
 PYTEST_WORKERS ?= 2
 test: setup
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The multi-process drill (deploy/drill/): its own PostgreSQL cluster (initdb) and Redis (append-only) on spare
+# loopback ports, two API processes, two workers and the scheduler; a worker killed mid-job, Redis and
+# PostgreSQL restarted, a base backup under load restored and compared. Needs PostgreSQL's server programs
+# and redis-server installed (not running: it starts its own).
+test-deploy: setup
+	$(BIN)/pytest -p no:xdist -v deploy/drill
 
 # The console's main pages as PNG files in var/screenshots/ (drives Chromium like the browser tests).
 screenshots: setup
