@@ -22,7 +22,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, Table, UniqueConstraint, create_engine, text
+from sqlalchemy import Column, MetaData, Table, UniqueConstraint, create_engine, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase
@@ -75,6 +75,10 @@ def citus_layout(metadata: MetaData, tenant_scoped: Collection[str]) -> CitusLay
     return CitusLayout(reference=reference, anchor=anchor, distributed=distributed)
 
 
+def _postgresql_type(column: Column[Any]) -> str:
+    return str(column.type.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+
+
 def _fk_sides(fk: Any) -> tuple[str, list[str], list[str]]:
     target = fk.elements[0].column.table.name
     return target, [e.parent.name for e in fk.elements], [e.column.name for e in fk.elements]
@@ -101,8 +105,7 @@ def citus_violations(metadata: MetaData, tenant_scoped: Collection[str]) -> list
     if layout.anchor is not None:
         anchor_table = metadata.tables[layout.anchor]
         if DISTRIBUTION_COLUMN in anchor_table.c:
-            anchor_type = anchor_table.c[DISTRIBUTION_COLUMN].type.compile(dialect=postgresql.dialect())
-    if layout.anchor is not None:
+            anchor_type = _postgresql_type(anchor_table.c[DISTRIBUTION_COLUMN])
         for fk in metadata.tables[layout.anchor].foreign_key_constraints:
             target, local, _remote = _fk_sides(fk)
             if target in distributed and target != layout.anchor:
@@ -115,7 +118,7 @@ def citus_violations(metadata: MetaData, tenant_scoped: Collection[str]) -> list
         if DISTRIBUTION_COLUMN not in table.c:
             problems.append(f"{name}: distributed table without a {DISTRIBUTION_COLUMN} column")
             continue
-        column_type = table.c[DISTRIBUTION_COLUMN].type.compile(dialect=postgresql.dialect())
+        column_type = _postgresql_type(table.c[DISTRIBUTION_COLUMN])
         if anchor_type is not None and column_type != anchor_type:
             problems.append(
                 f"{name}: {DISTRIBUTION_COLUMN} is {column_type}, not {anchor_type} as in {layout.anchor} "
@@ -125,9 +128,10 @@ def citus_violations(metadata: MetaData, tenant_scoped: Collection[str]) -> list
         if DISTRIBUTION_COLUMN not in key:
             problems.append(f"{name}: primary key {key} lacks {DISTRIBUTION_COLUMN}")
         for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
-            columns = [c.name for c in constraint.columns]
-            if isinstance(constraint, UniqueConstraint) and DISTRIBUTION_COLUMN not in columns:
-                problems.append(f"{name}: unique constraint on {columns} lacks {DISTRIBUTION_COLUMN}")
+            if isinstance(constraint, UniqueConstraint):
+                columns = [c.name for c in constraint.columns]
+                if DISTRIBUTION_COLUMN not in columns:
+                    problems.append(f"{name}: unique constraint on {columns} lacks {DISTRIBUTION_COLUMN}")
             if isinstance(constraint, ExcludeConstraint):
                 operator = constraint.operators.get(DISTRIBUTION_COLUMN)
                 if operator != "=":
@@ -143,7 +147,8 @@ def citus_violations(metadata: MetaData, tenant_scoped: Collection[str]) -> list
             target, local, remote = _fk_sides(fk)
             if target in distributed:
                 paired = any(
-                    a == DISTRIBUTION_COLUMN and b == DISTRIBUTION_COLUMN for a, b in zip(local, remote, strict=True)
+                    a == DISTRIBUTION_COLUMN and b == DISTRIBUTION_COLUMN
+                    for a, b in zip(local, remote, strict=True)
                 )
                 if not paired:
                     problems.append(
@@ -196,7 +201,9 @@ def migrated_triggers() -> dict[str, list[str]]:
             with engine.begin() as connection:
                 _upgrade_sync(connection, all_locations(), "heads")
                 rows = connection.execute(
-                    text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
+                    text(
+                        "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name"
+                    )
                 ).all()
         finally:
             engine.dispose()
