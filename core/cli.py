@@ -150,6 +150,20 @@ def db_revision(location_name: str, message: str, empty: bool) -> None:
     click.echo(f"wrote {script.path}")
 
 
+@db.command("citus-sql")
+def db_citus_sql() -> None:
+    """Print the SQL that distributes every table on a Citus cluster (deploy/citus/distribute.sql).
+
+    Prints nothing and fails when a table breaks a rule of Citus.
+    """
+    from core.db.citus import distribution_sql_for_installed_schema
+
+    sql, problems = distribution_sql_for_installed_schema()
+    if problems:
+        raise fail("the schema cannot be distributed on Citus:\n" + "\n".join(problems))
+    click.echo(sql, nl=False)
+
+
 async def _require_schema() -> None:
     """Fail with one line unless the database answers, is migrated, and (PostgreSQL) the system role bypasses RLS."""
     from sqlalchemy import text
