@@ -126,7 +126,11 @@ def _ids(keys: Any) -> list[str]:
 
 @pytest.mark.parametrize("key", sorted(EXAMPLES, key=str), ids=_ids(sorted(EXAMPLES, key=str)))
 async def test_route_is_isolated(world: World, key: RouteKey) -> None:
-    example = await EXAMPLES[key](world)
+    await assert_route_isolated(world, key, await EXAMPLES[key](world))
+
+
+async def assert_route_isolated(world: World, key: RouteKey, example: Example) -> None:
+    """The whole check of one route: outsiders refused and A unchanged, then the owner succeeds."""
     permission = route_permission(world.app, key)
     owner = world.owners[example.owner]
     assert world.sibling is not None
