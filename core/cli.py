@@ -115,6 +115,7 @@ def database_setting(role: str) -> tuple[str, str]:
 
 def is_connection_failure(exc: BaseException) -> bool:
     """Whether ``exc`` says a server could not be reached or refused us, rather than a bug in a command."""
+    import asyncpg
     import sqlalchemy.exc
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -123,36 +124,29 @@ def is_connection_failure(exc: BaseException) -> bool:
         isinstance(exc, OSError) and exc.errno in NETWORK_ERRNOS
     ):
         return True
-    failures: tuple[type[BaseException], ...] = (
-        sqlalchemy.exc.OperationalError,
-        sqlalchemy.exc.InterfaceError,
-        RedisConnectionError,
-        RedisTimeoutError,
+    return isinstance(
+        exc,
+        sqlalchemy.exc.OperationalError
+        | sqlalchemy.exc.InterfaceError
+        | RedisConnectionError
+        | RedisTimeoutError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.InvalidAuthorizationSpecificationError  # no such role, wrong password (SQLSTATE 28)
+        | asyncpg.InvalidCatalogNameError  # no such database
+        | asyncpg.CannotConnectNowError  # starting up, shutting down
+        | asyncpg.TooManyConnectionsError,
     )
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover  (installed with the platform)
-        pass
-    else:
-        failures += (
-            asyncpg.PostgresConnectionError,
-            asyncpg.InvalidAuthorizationSpecificationError,  # no such role, wrong password (28xxx)
-            asyncpg.InvalidCatalogNameError,  # no such database
-            asyncpg.CannotConnectNowError,  # starting up, shutting down
-            asyncpg.TooManyConnectionsError,
-        )
-    return isinstance(exc, failures)
 
 
 def _reason(exc: BaseException) -> str:
+    import asyncpg
     import sqlalchemy.exc
 
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover
-        asyncpg = None
-    cause = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None else exc
-    if asyncpg is not None and isinstance(cause, asyncpg.InvalidAuthorizationSpecificationError):
+    cause: BaseException = exc
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None:
+        # SQLAlchemy wraps the driver's error in an adapter's, which wraps asyncpg's own.
+        cause = exc.orig.__cause__ or exc.orig
+    if isinstance(cause, asyncpg.InvalidAuthorizationSpecificationError):
         # The server says why (no such role, wrong password): one message for all, so that it never
         # confirms which part of a login was wrong.
         return "the server refused the login (check the user name and password)"
