@@ -7,13 +7,16 @@ writes nothing in that case.
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import json
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import msgspec
@@ -40,14 +43,28 @@ async def _with_database(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: 
     A command owns its event loop (``asyncio.run``), and connection pools are
     bound to the loop that made them, so no database is shared with a caller.
     """
+    import sqlalchemy.exc
+    from redis.exceptions import RedisError
+
     from core.db.session import Database, current_database, set_database
 
     settings = get_settings()
     outer = current_database()
-    database = Database(settings.app_database_url, settings.system_database_url, pool_size=2)
+    try:
+        database = Database(settings.app_database_url, settings.system_database_url, pool_size=2)
+    except (sqlalchemy.exc.ArgumentError, ValueError) as exc:
+        name, url = database_setting("app")
+        raise fail(f"{name} is not a usable database URL ({masked_url(url)}): {exc}") from None
     set_database(database)
     try:
         return await fn(*args, **kwargs)
+    except Exception as exc:
+        # A server that went away after the start-up checks: one line, not a traceback.
+        if not is_connection_failure(exc):
+            raise
+        if isinstance(exc, RedisError):
+            raise cannot_use_redis(exc) from None
+        raise cannot_use_database(exc, "app", "system") from None
     finally:
         set_database(outer)
         await database.dispose()
@@ -55,6 +72,123 @@ async def _with_database(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: 
 
 def fail(message: str) -> click.ClickException:
     return click.ClickException(message)
+
+
+# A socket's errors (no file name): the server is not there or went away.
+NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+    }
+)
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def database_setting(role: str) -> tuple[str, str]:
+    """The variable that gives the URL of ``role`` ("app", "system" or "owner") here, and that URL."""
+    settings = get_settings()
+    own = {"app": "", "system": settings.database_system_url, "owner": settings.database_owner_url}[role]
+    url = {
+        "app": settings.app_database_url,
+        "system": settings.system_database_url,
+        "owner": settings.owner_database_url,
+    }[role]
+    if own:
+        return f"QUANYU_DATABASE_{role.upper()}_URL", url
+    return ("QUANYU_DATABASE_URL" if settings.database_url else "QUANYU_VAR_DIR"), url
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` says a server could not be reached or refused us, rather than a bug in a command."""
+    import asyncpg
+    import sqlalchemy.exc
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    if isinstance(exc, socket.gaierror | TimeoutError) or (
+        isinstance(exc, OSError) and exc.errno in NETWORK_ERRNOS
+    ):
+        return True
+    return isinstance(
+        exc,
+        sqlalchemy.exc.OperationalError
+        | sqlalchemy.exc.InterfaceError
+        | RedisConnectionError
+        | RedisTimeoutError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.InvalidAuthorizationSpecificationError  # no such role, wrong password (SQLSTATE 28)
+        | asyncpg.InvalidCatalogNameError  # no such database
+        | asyncpg.CannotConnectNowError  # starting up, shutting down
+        | asyncpg.TooManyConnectionsError,
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    import asyncpg
+    import sqlalchemy.exc
+
+    cause: BaseException = exc
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None:
+        # SQLAlchemy wraps the driver's error in an adapter's, which wraps asyncpg's own.
+        cause = exc.orig.__cause__ or exc.orig
+    if isinstance(cause, asyncpg.InvalidAuthorizationSpecificationError):
+        # The server says why (no such role, wrong password): one message for all, so that it never
+        # confirms which part of a login was wrong.
+        return "the server refused the login (check the user name and password)"
+    if isinstance(cause, socket.gaierror):
+        return f"the host name is unknown ({cause.strerror})"
+    if isinstance(cause, TimeoutError) or (isinstance(cause, OSError) and cause.errno in NETWORK_ERRNOS):
+        return f"no server answers there ({cause.strerror or 'timed out'}; check the host and port)"
+    return (str(cause).splitlines() or [type(cause).__name__])[0] or type(cause).__name__
+
+
+def cannot_use_database(exc: BaseException, *roles: str) -> click.ClickException:
+    """The one line for a database that cannot be reached or used: which variable, where (password
+    hidden), why. Several ``roles`` when it is not known which of their connections failed."""
+    where = " or ".join(
+        f"{name} ({masked_url(url)})" for name, url in dict(database_setting(role) for role in roles).items()
+    )
+    return fail(f"cannot use the database of {where}: {_reason(exc)}")
+
+
+def cannot_use_redis(exc: BaseException) -> click.ClickException:
+    return fail(
+        f"cannot reach Redis at QUANYU_REDIS_URL ({masked_url(get_settings().redis_url)}): {_reason(exc)}"
+    )
+
+
+async def require_redis() -> None:
+    """Fail with one line when Redis is configured and does not answer."""
+    url = get_settings().redis_url
+    if not url:
+        return
+    from redis.asyncio import Redis
+
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    except ValueError as exc:
+        raise fail(f"QUANYU_REDIS_URL is not a Redis URL ({masked_url(url)}): {exc}") from None
+    try:
+        await client.ping()
+    except Exception as exc:
+        raise cannot_use_redis(exc) from None
+    finally:
+        await client.aclose()
 
 
 @click.group()
@@ -81,13 +215,19 @@ def _role_of(url: str) -> str | None:
 
 
 async def migrate_database() -> dict[str, list[str]]:
+    import sqlalchemy.exc
+
     from core.db.engine import create_engine
     from core.db.migrate import current_revisions, upgrade
 
     settings = get_settings()
     if settings.is_sqlite:
         settings.var_path.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.owner_database_url)
+    try:
+        engine = create_engine(settings.owner_database_url)
+    except (sqlalchemy.exc.ArgumentError, ValueError) as exc:
+        name, url = database_setting("owner")
+        raise fail(f"{name} is not a usable database URL ({masked_url(url)}): {exc}") from None
     try:
         app_role = _role_of(settings.app_database_url)
         system_role = _role_of(settings.system_database_url)
@@ -107,8 +247,10 @@ def db_upgrade() -> None:
     """Migrate the core and every installed plugin to their latest schema."""
     try:
         revisions = asyncio.run(migrate_database())
-    except OSError as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
+    except Exception as exc:
+        if not is_connection_failure(exc):
+            raise
+        raise cannot_use_database(exc, "owner") from None
     for name, heads in revisions.items():
         click.echo(f"{name}: {', '.join(heads) or '(empty)'}")
 
@@ -164,8 +306,13 @@ def db_citus_sql() -> None:
     click.echo(sql, nl=False)
 
 
-async def _require_schema() -> None:
-    """Fail with one line unless the database answers, is migrated, and (PostgreSQL) the system role bypasses RLS."""
+async def _require_schema(*, redis: bool = True) -> None:
+    """Fail with one line unless the database answers (through both roles), is migrated, (PostgreSQL)
+    the system role bypasses RLS, and, with ``redis``, Redis answers if configured.
+
+    Checked before a command changes anything, so that a server that is not there stops it
+    before it has written half of what it does (a district suspended but its sessions kept in Redis).
+    """
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
@@ -189,8 +336,14 @@ async def _require_schema() -> None:
                     )
                 )
     except Exception as exc:  # any driver's connect or query failure: report it in one line
-        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise fail(f"cannot use the database ({type(exc).__name__}): {first_line}") from None
+        raise cannot_use_database(exc, "system") from None
+    database = get_database()
+    if database.engine is not engine:
+        try:
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise cannot_use_database(exc, "app") from None
     if not bypasses:
         raise fail(
             "operator commands span districts and need a role with BYPASSRLS: set "
@@ -198,6 +351,8 @@ async def _require_schema() -> None:
         )
     if current.get("core") != head_revisions()["core"]:
         raise fail("the database is not migrated; run `quanyu db upgrade` first")
+    if redis:
+        await require_redis()
 
 
 # --- tenants -----------------------------------------------------------------------------------------
@@ -285,7 +440,7 @@ async def tenant_list(as_json: bool) -> None:
     from core.db.session import get_database
     from core.tenancy.models import Tenant
 
-    await _require_schema()
+    await _require_schema(redis=False)
     async with get_database().system_transaction() as session:
         tenants = [_tenant_dict(t) for t in await session.scalars(select(Tenant).order_by(Tenant.code))]
     if as_json:
@@ -319,7 +474,7 @@ async def tenant_show(district: str, as_json: bool) -> None:
     from core.orgs.models import OrgNode
     from core.people.models import Person
 
-    await _require_schema()
+    await _require_schema(redis=False)
     async with get_database().system_transaction() as session:
         found = await _find(session, district)
         info = _tenant_dict(found)
@@ -424,12 +579,22 @@ async def tenant_export(district: str, file: Path) -> None:
     from core.db.session import get_database
     from core.tenancy.archive import export_tenant
 
-    await _require_schema()
-    if file.exists():  # noqa: ASYNC240  (a one-task command loop)
+    # Blocking checks of the target: a one-task command loop, and before the database is read.
+    if file.exists():  # noqa: ASYNC240
         raise fail(f"{file} exists; choose a new file name")
+    folder = file.parent
+    if not folder.is_dir():
+        raise fail(f"cannot write {file}: the folder {folder} does not exist")
+    await _require_schema(redis=False)
     async with get_database().system_transaction() as session:
         found = await _find(session, district)
-        manifest = await export_tenant(session, found.id, file)
+        try:
+            manifest = await export_tenant(session, found.id, file)
+        except OSError as exc:
+            if is_connection_failure(exc):
+                raise
+            # export_tenant removed its temporary file: nothing is left at the target.
+            raise fail(f"cannot write {file}: {exc.strerror or exc}; nothing was written") from None
         await audit.record_operator(session, found.id, "tenant.export", detail=f"to {file}")
     rows = sum(t["rows"] for t in manifest["tables"].values())
     click.echo(f"exported {found.slug}: {rows} rows in {len(manifest['tables'])} tables to {file}")
@@ -454,7 +619,7 @@ async def tenant_import(file: Path, slug: str | None, code: str | None) -> None:
         raise fail(f"--slug {slug!r} must match {SLUG_PATTERN}")
     if code is not None and not re.match(CODE_PATTERN, code):
         raise fail(f"--code {code!r} must be a six-digit division code")
-    await _require_schema()
+    await _require_schema(redis=False)
     try:
         async with get_database().system_transaction() as session:
             imported = await import_tenant(session, file, slug=slug, code=code)

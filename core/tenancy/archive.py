@@ -19,19 +19,23 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import secrets
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core import crypto
 from core.db.base import Base
 from core.db.ids import new_id as make_id
 from core.db.migrate import head_revisions
+from core.db.session import TenantSession
 from core.people.validation import mask_id_card, mask_phone
 from core.tenancy.models import Tenant
 
@@ -88,8 +92,51 @@ def _row_order(table: Table) -> list[Any]:
     return list(table.primary_key.columns)
 
 
+@asynccontextmanager
+async def _snapshot(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A session that sees one state of the database for the whole export.
+
+    At PostgreSQL's default isolation (read committed) each query sees what was
+    committed before it started, so rows written while the tables are read one
+    by one would leave the archive with a child but not its parent. A read-only
+    repeatable-read transaction of its own reads every table as of its first
+    query. SQLite needs nothing: every transaction begins IMMEDIATE, so writers
+    wait until the export's transaction ends.
+    """
+    engine = session.bind
+    if session.get_bind().dialect.name != "postgresql" or not isinstance(engine, AsyncEngine):
+        yield session
+        return
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        async with AsyncSession(bind=connection, sync_session_class=TenantSession) as reading:
+            reading.info.update(session.info)
+            yield reading
+
+
 async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path) -> dict[str, Any]:
-    """Write the archive of ``tenant_id`` to ``path`` (system session); returns its manifest."""
+    """Write the archive of ``tenant_id`` to ``path`` (system session); returns its manifest.
+
+    The archive is written to a temporary file beside ``path`` and renamed only
+    when complete: a failure (a full disk, a lost connection) leaves no file at
+    ``path`` and no temporary one, and raises the error (an ``OSError`` for the disk).
+    """
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    try:
+        # Blocking writes, like the zip's own: exports run in an operator command's one-task loop.
+        with open(partial, "xb") as handle:  # noqa: ASYNC230
+            async with _snapshot(session) as reading:
+                manifest = await _write_archive(reading, tenant_id, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return manifest
+
+
+async def _write_archive(session: AsyncSession, tenant_id: uuid.UUID, target: BinaryIO) -> dict[str, Any]:
     from core.plugins.host import get_host
 
     tenant = await session.get(Tenant, tenant_id)
@@ -106,7 +153,7 @@ async def export_tenant(session: AsyncSession, tenant_id: uuid.UUID, path: Path)
         "schema": head_revisions(),
         "tables": {},
     }
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in archived_tables():
             buffer = io.BytesIO()
             count = 0
@@ -201,7 +248,7 @@ async def _plugin_extras(session: AsyncSession, tenant_id: uuid.UUID) -> list[tu
 
 def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """The manifest and the rows of every table (and of plugins' extras, keyed ``<slug>/<name>``),
-    checksums verified."""
+    checksums of rows and files verified."""
     try:
         with zipfile.ZipFile(path) as archive:
             manifest = json.loads(archive.read("manifest.json"))
@@ -225,6 +272,11 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
                         f"{path}: table {name} has {len(rows)} rows, the manifest says {info['rows']}"
                     )
                 tables[name] = rows
+            # Every file is checked before anything is imported: a damaged one found while the bytes are
+            # being stored would leave the files stored before it behind.
+            for name, info in manifest.get("files", {}).items():
+                if hashlib.sha256(archive.read(f"files/{name}")).hexdigest() != info["sha256"]:
+                    raise ArchiveError(f"{path}: file {name} is damaged (checksum mismatch)")
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, FileNotFoundError) as exc:
         raise ArchiveError(f"{path}: unreadable archive ({type(exc).__name__}: {exc})") from None
     return manifest, tables

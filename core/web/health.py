@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -10,6 +11,10 @@ from sqlalchemy import text
 
 from core.db.migrate import current_revisions, head_revisions
 from core.db.session import Database
+
+# A server that does not answer (a dropped packet, not a refused connection) would otherwise hold the
+# probe until the orchestrator gives up on it: answer 503 well before its timeout instead.
+CHECK_TIMEOUT_SECONDS = 3.0
 
 
 class HealthOut(msgspec.Struct):
@@ -32,9 +37,10 @@ async def ready(request: Request[Any, Any, Any]) -> Response[HealthOut]:
     database: Database = request.app.state.database
     checks: dict[str, str] = {}
     try:
-        async with database.engine.connect() as conn:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), database.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-        current = await current_revisions(database.engine)
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            current = await current_revisions(database.engine)
         expected = head_revisions()
         behind = sorted(name for name, heads in expected.items() if set(current.get(name, [])) != set(heads))
         checks["database"] = "ok" if not behind else "migrations pending: " + ", ".join(behind)
@@ -43,7 +49,8 @@ async def ready(request: Request[Any, Any, Any]) -> Response[HealthOut]:
     redis = getattr(request.app.state, "redis", None)
     if redis is not None:
         try:
-            await redis.ping()
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                await redis.ping()
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"unreachable: {type(exc).__name__}"
