@@ -86,6 +86,9 @@ def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError
 
         page = console_error(request, error, locale)
         if page is not None:
+            if page.status_code == error.status:  # an error page, not the login redirect
+                for name, value in error.headers.items():
+                    page.headers.setdefault(name, value)
             return page
     body = error.to_problem(locale, instance=request.url.path if request is not None else None)
     headers = dict(error.headers)
