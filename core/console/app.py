@@ -73,8 +73,9 @@ def csrf_config(master_key: bytes) -> CSRFConfig:
         cookie_name="quanyu_csrf",
         cookie_samesite="strict",
         header_name="x-csrftoken",
-        # The JSON API takes bearer tokens (and SameSite cookies); forms live in the console only.
-        exclude=["^/api/", "^/health/", "^/schema", "^/static/"],
+        # The API is checked too, but only where the session cookie authenticated the request
+        # (core.web.security.SessionCSRFMiddleware); bearer-token clients send no CSRF token.
+        exclude=["^/health/", "^/schema", "^/static/", "^/metrics$"],
     )
 
 

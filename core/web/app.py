@@ -15,7 +15,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
@@ -42,8 +42,10 @@ from core.tenancy.routes import DistrictController
 from core.web import health, metrics
 from core.web.deps import permission_guard, provide_db, provide_principal
 from core.web.middleware import SessionAuthMiddleware, request_context_middleware
+from core.web.openapi_ui import OPENAPI_UI_ASSETS, OPENAPI_UI_STATIC, StrictSwaggerRenderPlugin
 from core.web.problems import EXCEPTION_HANDLERS, ProblemDetails
 from core.web.schemas import provide_page_params
+from core.web.security import JSON_BODY_LIMIT, SessionCSRFMiddleware, add_security_headers
 
 API_PREFIX = "/api/v1"
 SWAGGER_ASSETS = "/static/swagger-ui"
@@ -148,6 +150,7 @@ def create_app(
             if owns_redis:
                 await redis.aclose()
 
+    csrf = csrf_config(settings.master_keys()[0])
     # The guard sits on the API router so every API handler, plugins' included, passes it.
     # Plugins' routes are mounted once, for every district; the gate hides them where not enabled.
     api = Router(
@@ -167,10 +170,15 @@ def create_app(
                 opt={"exclude_from_auth": True},
                 include_in_schema=False,
             ),
+            create_static_files_router(
+                path=OPENAPI_UI_ASSETS,
+                directories=[OPENAPI_UI_STATIC],
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+            ),
             *console_routes(plugin_host),
         ],
         template_config=template_config(plugin_host),
-        csrf_config=csrf_config(settings.master_keys()[0]),
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -184,7 +192,11 @@ def create_app(
                 exclude=["^/schema", "^/health/", "^/static/", "^/metrics$"],
                 exclude_from_auth_key="exclude_from_auth",
             ),
+            # After the session middleware: whether the cookie authenticated the request decides.
+            DefineMiddleware(SessionCSRFMiddleware, config=csrf),
         ],
+        before_send=[add_security_headers],
+        request_max_body_size=JSON_BODY_LIMIT,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Quanyu 全域党建 API",
@@ -192,7 +204,9 @@ def create_app(
             path="/schema",
             # The UI's assets are served by the platform: district intranets often cannot reach a CDN.
             render_plugins=[
-                SwaggerRenderPlugin(
+                StrictSwaggerRenderPlugin(
+                    csrf_cookie=csrf.cookie_name,
+                    csrf_header=csrf.header_name,
                     path="/",
                     js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
                     css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",

@@ -32,6 +32,7 @@ from core.db.session import Database, bind_tenant
 from core.i18n import negotiate, set_locale
 from core.tenancy.context import set_current_tenant
 from core.web.metrics import count_tenant_request
+from core.web.security import AUTH_VIA_COOKIE_KEY
 
 DB_SESSION_KEY = "quanyu_db_session"
 LANG_COOKIE = "quanyu_lang"
@@ -87,10 +88,17 @@ def session_store(app_state: Any, db: AsyncSession) -> SessionStore:
     return RedisSessionStore(redis) if redis is not None else DatabaseSessionStore(db)
 
 
-def token_from(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     authorization = connection.headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
+    return None
+
+
+def token_from(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The session token: a bearer token if one is sent, else the session cookie."""
+    if connection.headers.get("authorization", "")[:7].lower() == "bearer ":
+        return bearer_token(connection)
     return connection.cookies.get(SESSION_COOKIE) or None
 
 
@@ -124,6 +132,9 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
             await db.commit()
             raise NotAuthorizedException()
         count_tenant_request(principal.tenant_slug)
+        if bearer_token(connection) is None:
+            # A browser sends the cookie on its own: such writes must also carry the CSRF token.
+            connection.scope["state"][AUTH_VIA_COOKIE_KEY] = True
         ctx = RequestContext(request_id=_ctx_request_id(), address=_ctx_address(), principal=principal)
         set_context(ctx)
         return AuthenticationResult(user=principal, auth=record)

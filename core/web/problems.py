@@ -35,7 +35,8 @@ from core.errors import (
     Unauthorized,
     not_found,
 )
-from core.i18n import _, current_locale, translate
+from core.i18n import _, current_locale
+from core.web.security import body_limit_of
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("quanyu.web")
@@ -61,6 +62,7 @@ class ProblemDetails(msgspec.Struct, kw_only=True):
     errors: list[ProblemField] | None = None
     error_count: int | None = None
     request_id: str | None = None
+    reference: str | None = None  # of an internal error: the id under which it was logged
 
 
 def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError) -> Response[Any]:
@@ -84,6 +86,9 @@ def problem_response(request: Request[Any, Any, Any] | None, error: ProblemError
 
         page = console_error(request, error, locale)
         if page is not None:
+            if page.status_code == error.status:  # an error page, not the login redirect
+                for name, value in error.headers.items():
+                    page.headers.setdefault(name, value)
             return page
     body = error.to_problem(locale, instance=request.url.path if request is not None else None)
     headers = dict(error.headers)
@@ -193,7 +198,16 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     elif isinstance(exc, MethodNotAllowedException) or status == 405:
         error = MethodNotAllowed(_("This method is not allowed here."))
     elif status == 413:
-        error = PayloadTooLarge(_("The request body is too large."))
+        limit = body_limit_of(request)
+        if limit is None:
+            error = PayloadTooLarge(_("The request body is too large."))
+        else:
+            error = PayloadTooLarge(
+                _("The request body is larger than {limit} bytes, the most this address accepts."),
+                code="body_too_large",
+                limit=limit,
+                headers={"X-Max-Body-Size": str(limit)},
+            )
     elif status == 429:
         error = RateLimited(_("Too many requests; try again later."))
     elif 400 <= status < 500:
@@ -238,18 +252,34 @@ def handle_cross_tenant(request: Request[Any, Any, Any], exc: CrossTenantWrite) 
     return problem_response(request, not_found())
 
 
+class InternalError(ProblemError):
+    """An unhandled exception, as the client sees it: a generic message and the reference of the log entry."""
+
+    default_status = HTTP_500_INTERNAL_SERVER_ERROR
+    default_code = "internal"
+    title = _("Internal error")
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    body = {
-        "type": "https://quanyu.dev/problems/internal",
-        "title": translate(_("Internal error"), current_locale()),
-        "status": 500,
-        "code": "internal",
-        "detail": translate(
-            _("Something went wrong on our side; the change was not saved."), current_locale()
-        ),
-    }
-    return Response(content=body, status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type=PROBLEM_MEDIA_TYPE)
+    # The exception's text may hold SQL, paths or personal data: it goes to the log only, under a
+    # reference of its own (a client may choose its request id, so that id is not unique).
+    reference = uuid.uuid4().hex
+    log.error(
+        "unhandled error %s on %s %s",
+        reference,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    error = InternalError(
+        _("Something went wrong on our side; the change was not saved. Reference: {reference}"),
+        reference=reference,
+        headers={"X-Error-Reference": reference},
+    )
+    response = problem_response(request, error)
+    if isinstance(response.content, dict):
+        response.content["reference"] = reference
+    return response
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

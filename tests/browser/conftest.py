@@ -140,11 +140,34 @@ def browser(server: Server) -> Iterator[Any]:
         launched.close()
 
 
+# Run in every document before its own scripts (Playwright's init scripts are not subject to the CSP);
+# the binding outlives navigations, so every page a test shows is watched.
+REPORT_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective);
+  window.__reportCspViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " on " + e.documentURI);
+});
+"""
+
+
+def watch_csp(context: Any) -> list[str]:
+    """The Content-Security-Policy violations of every page of ``context``, as they happen."""
+    violations: list[str] = []
+    context.expose_binding("__reportCspViolation", lambda _source, text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    return violations
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A fresh page; the test fails if the Content-Security-Policy blocked anything on any page it showed."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
-    yield context.new_page()
+    violations = watch_csp(context)
+    new_page = context.new_page()
+    yield new_page
     context.close()
+    assert not violations, "the Content-Security-Policy blocked:\n" + "\n".join(violations)
 
 
 def log_in(

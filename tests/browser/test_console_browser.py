@@ -219,3 +219,44 @@ def test_a_spreadsheet_with_one_bad_row_shows_the_report(page, server, tmp_path)
     problems = page.get_by_test_id("import-problems")
     problems.wait_for()
     assert "身份证号" in problems.inner_text() and "3" in problems.inner_text()
+
+
+def test_a_csp_violation_would_be_caught(browser, server):
+    """The negative control of the `page` fixture's watch: an inline script is blocked and reported."""
+    from tests.browser.conftest import watch_csp
+
+    context = browser.new_context(locale="zh-CN")
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.goto(f"{server.url}/t/{server.districts['a']}/console/login")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        " document.body.appendChild(s); }"
+    )
+    page.wait_for_function("() => window.__cspViolations.length > 0")
+    ran = page.evaluate("() => window.ran === 1")
+    context.close()
+    assert not ran, "the inline script was blocked"
+    assert any("script-src" in v for v in violations), violations
+
+
+def test_the_openapi_ui_starts_under_the_strict_policy(page, server):
+    """Swagger UI starts from a file, not an inline script (the `page` fixture fails on any CSP violation).
+
+    What it then shows is the bundled Swagger UI's business: swagger-ui-bundle 1.1.0 predates OpenAPI 3.1,
+    so it answers Litestar's 3.1 document with its version notice instead of the operations."""
+    page.goto(f"{server.url}/schema/")
+    page.locator("#swagger-container .swagger-ui").wait_for()
+    page.locator(".swagger-ui .information-container, .swagger-ui .version-pragma").first.wait_for()
+
+
+def test_a_list_filter_submits_on_change_without_an_inline_handler(page, server):
+    api = server.api("admin")
+    enabled = api.post("/api/v1/plugins/joint_committees/enable")
+    assert enabled.status_code in (200, 409), enabled.text
+    log_in(page, server)
+    page.wait_for_url(re.compile(r".*/console$"))
+    page.goto(f"{server.url}/t/{server.districts['a']}/console/m/joint_committees/committees")
+    value = page.locator("select[name=level] option").nth(1).get_attribute("value")
+    page.select_option("select[name=level]", value)
+    page.wait_for_url(re.compile(rf".*level={value}"))
