@@ -187,7 +187,8 @@ async def _rotate_columns(
     )
 
     async def handle(session: AsyncSession, rows: Sequence[RowMapping]) -> None:
-        # row id -> {column: value} of what changes, and the unique index values each row would claim
+        # What changes, by row id; which rows would take each new value of a unique blind index; and
+        # whether each (row, column) was under a retired secret (rotated) or only lost its index (reindexed).
         changes: dict[uuid.UUID, dict[str, str]] = {}
         claims: dict[str, dict[str, list[tuple[uuid.UUID, str]]]] = {
             i: {} for i in index_columns if i in unique
@@ -214,7 +215,7 @@ async def _rotate_columns(
                     if index_column in claims:
                         claims[index_column].setdefault(index, []).append((row["id"], column))
                 rotated[row["id"], column] = not current
-        await _drop_conflicts(session, tenant_id, table, columns, changes, claims, tallies)
+        await _drop_conflicts(session, tenant_id, table, changes, claims, tallies)
         for (row_id, column), was_old in rotated.items():
             if column in changes.get(row_id, {}):
                 if was_old:
@@ -232,7 +233,6 @@ async def _drop_conflicts(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     table: Table,
-    columns: Mapping[str, tuple[str | None, str]],
     changes: dict[uuid.UUID, dict[str, str]],
     claims: dict[str, dict[str, list[tuple[uuid.UUID, str]]]],
     tallies: dict[str, Tally],
