@@ -629,6 +629,62 @@ async def tenant_import(file: Path, slug: str | None, code: str | None) -> None:
     click.echo(f"imported district {imported.slug} ({imported.code} {imported.name_zh}) id={imported.id}")
 
 
+# --- encryption keys ---------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """The master secret: generate a new one, re-encrypt stored values after changing it."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new master secret (32 random bytes, URL-safe base64) for QUANYU_SECRET_KEY."""
+    from core.keys import generate_secret
+
+    click.echo(generate_secret())
+
+
+@keys.command("rotate")
+@click.option("--tenant", "district", help="Only this district (slug or code); default: every district.")
+@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@run_async
+async def keys_rotate(district: str | None, dry_run: bool, batch_size: int) -> None:
+    """Re-encrypt every encrypted value under QUANYU_SECRET_KEY and recompute its blind index.
+
+    Values a retired secret (QUANYU_OLD_SECRET_KEYS) encrypted are rotated in batches of one
+    transaction each, while the platform runs; repeating it is harmless. Values no configured
+    secret decrypts are counted and left as they are (exit 1). See docs/operating.md.
+    """
+    from core.db.session import get_database
+    from core.keys import KeyConfigurationError, check_keys, problems_of, rotate_district, summary
+    from core.tenancy.models import Tenant
+
+    try:
+        check_keys(dry_run=dry_run)
+    except KeyConfigurationError as exc:
+        raise fail(str(exc)) from None
+    await _require_schema()
+    database = get_database()
+    async with database.system_transaction() as session:
+        if district is not None:
+            found = await _find(session, district)
+            targets = [(found.id, found.slug)]
+        else:
+            targets = [(t.id, t.slug) for t in await session.scalars(select(Tenant).order_by(Tenant.code))]
+    results = [
+        await rotate_district(
+            database, tenant_id, slug, dry_run=dry_run, batch_size=batch_size, progress=click.echo
+        )
+        for tenant_id, slug in targets
+    ]
+    click.echo(summary(results, dry_run=dry_run))
+    problems = problems_of(results)
+    if problems:
+        raise fail(problems)
+
+
 # --- users -------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,13 @@ and the tenant id, so one district's ciphertexts and blind indexes mean
 nothing in another. Ciphertexts are Fernet tokens under ``MultiFernet``:
 the current master secret encrypts, retired ones still decrypt, and
 ``rotate`` re-encrypts under the current one. A blind index is a keyed
-HMAC of the normalised value, for exact lookup without decrypting.
+HMAC of the normalised value, for exact lookup without decrypting; it is
+keyed by the current secret only, so a rotation must recompute it.
+
+``ENCRYPTED_COLUMNS`` and ``ENCRYPTED_JOB_PAYLOADS`` list every place a
+token from ``encrypt`` is stored: ``quanyu keys rotate`` (core/keys.py) and
+the re-keying of an imported copy (core/tenancy/archive.py) walk them, and
+tests/test_key_rotation.py fails when a new one is not listed.
 """
 
 from __future__ import annotations
@@ -16,11 +22,24 @@ import hmac
 import uuid
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.settings import get_settings
+
+# Columns holding ciphertext, by table, each with the blind index column computed from the same
+# plaintext (None: not searchable) and the field name the index is keyed with.
+ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
+    "person": {
+        "id_card_encrypted": ("id_card_index", "id_card"),
+        "phone_encrypted": ("phone_index", "phone"),
+    },
+    "app_user": {"email_encrypted": (None, "email")},
+}
+# Job payload keys holding ciphertext, by job name (the outbox row's ``payload``, encrypted with the
+# key of the row's tenant): invitation and reset tokens on their way to the email job.
+ENCRYPTED_JOB_PAYLOADS: dict[str, tuple[str, ...]] = {"auth.token_email": ("token",)}
 
 
 def _derive(master: bytes, info: bytes) -> bytes:
@@ -67,6 +86,21 @@ def decrypt(tenant_id: uuid.UUID, token: str) -> str:
 def rotate(tenant_id: uuid.UUID, token: str) -> str:
     """Re-encrypt a token under the current master secret."""
     return _fernet(_keys(), tenant_id).rotate(token.encode()).decode()
+
+
+def decrypt_noting_key(tenant_id: uuid.UUID, token: str) -> tuple[str, bool] | None:
+    """The plaintext and whether the current master secret encrypted it; None if no configured secret can."""
+    keys = _keys()
+    try:
+        return _fernet(keys[:1], tenant_id).decrypt(token.encode()).decode(), True
+    except InvalidToken:
+        pass
+    if len(keys) == 1:
+        return None
+    try:
+        return _fernet(keys[1:], tenant_id).decrypt(token.encode()).decode(), False
+    except InvalidToken:
+        return None
 
 
 def blind_index(tenant_id: uuid.UUID, field: str, normalised_value: str) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core import crypto
+from core.crypto import ENCRYPTED_COLUMNS as ENCRYPTED_COLUMNS  # core.testing imports it from here
 from core.db.base import Base
 from core.db.ids import new_id as make_id
 from core.db.migrate import head_revisions
@@ -42,14 +43,6 @@ from core.tenancy.models import Tenant
 FORMAT = "quanyu-tenant-archive"
 FORMAT_VERSION = 1
 TRANSIENT_TABLES = frozenset({"auth_session", "outbox"})
-# Columns holding ciphertext (re-keyed when the tenant id changes) and the blind index each feeds.
-ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
-    "person": {
-        "id_card_encrypted": ("id_card_index", "id_card"),
-        "phone_encrypted": ("phone_index", "phone"),
-    },
-    "app_user": {"email_encrypted": (None, "email")},
-}
 # Columns derived from a ciphertext at write time (absent from archives written before they existed):
 # filled on import from the decrypted value when the archive does not carry them.
 DERIVED_COLUMNS: dict[str, dict[str, tuple[str, Callable[[str], str]]]] = {
