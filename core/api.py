@@ -62,6 +62,7 @@ from core.plugins.host import hookimpl
 from core.plugins.manifest import Manifest, NoConfig, PluginPermission
 from core.plugins.state import plugin_config
 from core.tenancy.context import current_tenant_id, tenant_context
+from core.watermark import export_watermark, watermark_workbook
 from core.web.deps import DB, CurrentPrincipal, Paging
 from core.web.schemas import Input, Output, Page, PageParams, paginate
 
@@ -127,6 +128,7 @@ __all__ = [
     "district_today",
     "enable_tenant_rls",
     "enqueue",
+    "export_watermark",
     "get_database",
     "get_kind",
     "hookimpl",
@@ -155,4 +157,5 @@ __all__ = [
     "tenant_relationship",
     "translate",
     "utcnow",
+    "watermark_workbook",
 ]

@@ -527,8 +527,14 @@ async def test_export_is_masked_scoped_and_audited(client, admin, tree, make_nod
     text = raw_text(response.content)
     for secret in (number, id_card(2, "female"), "13800000001", "13800000002"):
         assert secret not in text
-    formula = openpyxl.load_workbook(io.BytesIO(response.content)).active["A2"]
+    exported = openpyxl.load_workbook(io.BytesIO(response.content))
+    formula = exported.active["A2"]
     assert formula.data_type == "s"
+    # The watermark names the exporting account and the time, in the properties and on every printed page.
+    mark = exported.properties.description
+    assert admin.user.username in mark and "导出" in mark and str(dt.date.today().year) in mark
+    assert exported.active.oddHeader.center.text == mark
+    assert exported.properties.creator == admin.user.username
 
     only_branch2 = await client.get(
         "/api/v1/people/export", headers=admin.headers, params={"node_id": str(tree["branch2"].id)}
@@ -553,6 +559,7 @@ async def test_export_is_masked_scoped_and_audited(client, admin, tree, make_nod
 
     records = await audit_records(client, admin.tenant, make_user, login, "person.export")
     assert sorted(r["changes"]["count"] for r in records) == [0, 0, 2]
+    assert all(r["changes"]["watermark"] for r in records)
 
 
 # --- command line ------------------------------------------------------------------------------------

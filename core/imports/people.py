@@ -314,6 +314,8 @@ async def export_people_xlsx(
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
+    from core.watermark import watermark_workbook
+
     require(principal, "person.export")
     filters = filters or ExportFilters()
     stmt = (
@@ -338,6 +340,7 @@ async def export_people_xlsx(
     for position, column in enumerate(PERSON_COLUMNS):
         sheet.column_dimensions[get_column_letter(position + 1)].width = widths.get(column.key, 12)
     sheet.append([c.label for c in PERSON_COLUMNS])
+    mark = watermark_workbook(workbook, principal.display_name, principal.username)
     count = 0
     today = dt.date.today()
     result = await session.stream_scalars(
@@ -370,6 +373,6 @@ async def export_people_xlsx(
         "person.export",
         object_type="person",
         org_node_id=node.id if node is not None else None,
-        changes={"count": count, **msgspec.to_builtins(filters)},
+        changes={"count": count, "watermark": mark, **msgspec.to_builtins(filters)},
     )
     return PeopleExport(content=buffer.getvalue(), count=count, filename=f"people-{today:%Y%m%d}.xlsx")
