@@ -19,6 +19,7 @@ per-account guard: it counts failed passwords only and is kept in the database.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import weakref
@@ -56,10 +57,11 @@ class LoginThrottle:
         """Count one attempt; a ``Refusal`` when it goes over a limit (the password is then not checked)."""
         settings = get_settings()
         window = settings.login_window_seconds
-        account = (district.strip().lower(), username.strip().lower())
+        # Bounded like the login's own fields, so a huge form field cannot make a huge key.
+        account = (district.strip().lower()[:64], username.strip().lower()[:64])
         keys: list[tuple[str, int, tuple[str, ...]]] = [(ACCOUNT, settings.login_limit_per_account, account)]
         if address:
-            keys.insert(0, (ADDRESS, settings.login_limit_per_address, (address,)))
+            keys.insert(0, (ADDRESS, settings.login_limit_per_address, (address[:64],)))
         for limit, amount, identifiers in keys:
             if amount <= 0:
                 continue
@@ -78,12 +80,12 @@ class LoginThrottle:
 
 
 _shared: weakref.WeakKeyDictionary[Any, LoginThrottle] = weakref.WeakKeyDictionary()
-_local: LoginThrottle | None = None
+# The memory storage's locks and expiry task belong to one event loop (a process serves from one).
+_local: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoginThrottle] = weakref.WeakKeyDictionary()
 
 
 def login_throttle(store: SessionStore) -> LoginThrottle:
     """The throttle that keeps its counters beside ``store``'s sessions (Redis, or this process)."""
-    global _local
     if isinstance(store, RedisSessionStore):
         throttle = _shared.get(store.redis)
         if throttle is None:
@@ -95,6 +97,8 @@ def login_throttle(store: SessionStore) -> LoginThrottle:
             )
             throttle = _shared[store.redis] = LoginThrottle(storage)
         return throttle
-    if _local is None:
-        _local = LoginThrottle(MemoryStorage())
-    return _local
+    loop = asyncio.get_running_loop()
+    throttle = _local.get(loop)
+    if throttle is None:
+        throttle = _local[loop] = LoginThrottle(MemoryStorage())
+    return throttle

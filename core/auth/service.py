@@ -302,8 +302,9 @@ async def create_user(
                 )
             ],
         )
+    policy = await security_policy(session)
     if password is not None:
-        check_policy(password, await security_policy(session), username=username)
+        check_policy(password, policy, username=username)
     roles = []
     for index, key in enumerate(role_keys):
         role = (await session.scalars(select(Role).where(Role.key == key))).first()
@@ -338,7 +339,7 @@ async def create_user(
     session.add(user)
     await session.flush()
     if password is not None:
-        await set_password(session, user, password, await security_policy(session))
+        await set_password(session, user, password, policy)
     for role in roles:
         session.add(
             RoleAssignment(
