@@ -2,7 +2,7 @@
 
 from core.attachments.models import Attachment, AttachmentBlob
 from core.audit.models import AuditRecord
-from core.auth.models import AuthSession, Role, RoleAssignment, User, UserToken
+from core.auth.models import AuthSession, PasswordHistory, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
 from core.jobs.models import OutboxEntry
 from core.notifications.models import Notification, NotificationDelivery, NotificationPreference
@@ -23,6 +23,7 @@ __all__ = [
     "NotificationPreference",
     "OrgNode",
     "OutboxEntry",
+    "PasswordHistory",
     "Person",
     "PersonRelation",
     "Role",

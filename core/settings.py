@@ -55,7 +55,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ] = 10
     redis_url: Annotated[
-        str, Meta(description="Redis for sessions. Empty: sessions are kept in the database.")
+        str,
+        Meta(
+            description="Redis for sessions and login rate limits, shared by every API process. Empty: sessions are kept in the database and rate limits in the process's memory (one process)."
+        ),
     ] = ""
     secret_key: Annotated[
         str,
@@ -153,6 +156,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             description="Argon2id memory (KiB) per hash. Each login holds this much memory while it verifies. Existing hashes are re-hashed with new costs at the next successful login.",
         ),
     ] = 65536
+    login_window_seconds: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=86400,
+            description="The moving window the two login rate limits count attempts in. Past a limit, logins are answered 429 with `Retry-After` and the first refusal per window is audited.",
+        ),
+    ] = 300
+    login_limit_per_account: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="Login attempts per district and username in the window, across all API processes when Redis is set (the district's lockout counts failed passwords besides). 0: no limit.",
+        ),
+    ] = 10
+    login_limit_per_address: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="Login attempts per client address in the window, whatever the district (offices behind one NAT address share it). 0: no limit.",
+        ),
+    ] = 100
     embedded_worker: Annotated[
         bool,
         Meta(

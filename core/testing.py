@@ -60,6 +60,8 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
         # Cheap hashes keep the suite fast; production costs are the defaults.
         argon2_time_cost=1,
         argon2_memory_kib=64,
+        # Every test client logs in from 127.0.0.1 and the counters outlive each test's app.
+        login_limit_per_address=100_000,
     )
     override_settings(settings)
     yield settings

@@ -46,6 +46,7 @@ CORE_TENANT_TABLES = {
     "audit_record",
     "notification",
     "org_node",
+    "password_history",
     "person",
     "person_relation",
     "role",

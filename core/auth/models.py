@@ -1,4 +1,4 @@
-"""Auth tables: tenant-scoped users, roles, role assignments and one-time tokens;
+"""Auth tables: tenant-scoped users, roles, role assignments, one-time tokens and password history;
 the platform-level ``auth_session`` (looked up by token before the tenant is known)."""
 
 from __future__ import annotations
@@ -83,6 +83,16 @@ class UserToken(TenantScoped, Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class PasswordHistory(TenantScoped, Base):
+    """A password a user had (its Argon2id hash), so the district's last N may not be chosen again."""
+
+    __tablename__ = "password_history"
+
+    user_id: Mapped[uuid.UUID] = tenant_fk("app_user", ondelete="CASCADE")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
 
 
 class AuthSession(Base):

@@ -7,6 +7,7 @@ security and audit duties, and no user may hold roles whose union does.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import uuid
@@ -17,19 +18,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import service as audit
 from core.auth.emails import send_token_email
-from core.auth.models import USER_ACTIVE, USER_DISABLED, USER_INVITED, Role, RoleAssignment, User, UserToken
+from core.auth.models import (
+    USER_ACTIVE,
+    USER_DISABLED,
+    USER_INVITED,
+    PasswordHistory,
+    Role,
+    RoleAssignment,
+    User,
+    UserToken,
+)
 from core.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
 from core.auth.permissions import SEPARATION_MESSAGE, duties_of, get_permission
+from core.auth.ratelimit import ACCOUNT, login_throttle
 from core.auth.scope import Principal, load_in_scope, node_in_scope
 from core.auth.sessions import SessionStore, open_session
 from core.crypto import token_hash
 from core.db.base import utcnow
 from core.db.session import bind_tenant
-from core.errors import Conflict, FieldProblem, Forbidden, Invalid, Unauthorized, invalid_field
+from core.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    RateLimited,
+    Unauthorized,
+    invalid_field,
+)
 from core.i18n import _
 from core.orgs.models import OrgNode
 from core.tenancy.models import Tenant
-from core.tenancy.settings import parse_tenant_settings
+from core.tenancy.settings import SecurityPolicy, parse_tenant_settings
+
+log = logging.getLogger("quanyu.auth")
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 BAD_LOGIN = _("The district, username or password is wrong.")
@@ -62,10 +83,12 @@ async def login(
     failed-login counter and the audit record survive the error response.
     """
     tenant = (await session.scalars(select(Tenant).where(Tenant.slug == district.strip().lower()))).first()
+    if tenant is not None:
+        await bind_tenant(session, tenant.id)
+    await _throttle(session, store, tenant, district=district, username=username, address=address)
     if tenant is None:
         verify_password(None, password)  # same work as a real check: no timing oracle for districts
         raise Unauthorized(BAD_LOGIN, code="bad_credentials")
-    await bind_tenant(session, tenant.id)
     policy = parse_tenant_settings(tenant.settings).security
     user = (await session.scalars(select(User).where(User.username == username.strip().lower()))).first()
     now = utcnow()
@@ -103,6 +126,10 @@ async def login(
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    expired = password_expired(user, policy, now)
+    if expired:
+        # The session may only change the password (and read /auth/me) until it is changed.
+        user.must_change_password = True
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     token, record = await open_session(
@@ -114,12 +141,99 @@ async def login(
         address=address,
         user_agent=user_agent,
     )
-    await audit.record(session, "auth.login", user_id=user.id, username=user.username)
+    await audit.record(
+        session,
+        "auth.login",
+        user_id=user.id,
+        username=user.username,
+        detail="password expired; change required" if expired else None,
+    )
     from core.auth.principal import load_principal
 
     principal = await load_principal(session, tenant.id, user.id, record.token_hash)
     assert principal is not None
     return token, principal
+
+
+async def _throttle(
+    session: AsyncSession,
+    store: SessionStore,
+    tenant: Tenant | None,
+    *,
+    district: str,
+    username: str,
+    address: str | None,
+) -> None:
+    """Count the attempt against the login rate limits; over one, audit (once per window) and refuse."""
+    refusal = await login_throttle(store).admit(district=district, username=username, address=address)
+    if refusal is None:
+        return
+    if refusal.first_in_window:
+        detail = f"rate limited: too many attempts for this {refusal.limit}"
+        if tenant is not None:
+            await audit.record(session, "auth.login", success=False, username=username[:64], detail=detail)
+            await session.commit()
+        else:
+            # No district, so no district's audit log: the platform log keeps it.
+            log.warning("login %s for unknown district %r from %s", detail, district[:64], address)
+    raise RateLimited(
+        _("Too many login attempts for this account; try again in {seconds} seconds.")
+        if refusal.limit == ACCOUNT
+        else _("Too many login attempts from this address; try again in {seconds} seconds."),
+        code="login_rate_limited",
+        headers={"Retry-After": str(refusal.retry_after)},
+        seconds=refusal.retry_after,
+    )
+
+
+def password_expired(user: User, policy: SecurityPolicy, now: dt.datetime) -> bool:
+    """The password is older than the district's maximum age (never, when that is 0)."""
+    if not policy.password_max_age_days or user.password_hash is None:
+        return False
+    changed = user.password_changed_at or user.created_at
+    return now - changed > dt.timedelta(days=policy.password_max_age_days)
+
+
+async def security_policy(session: AsyncSession) -> SecurityPolicy:
+    """The security policy of the district ``session`` is bound to."""
+    tenant = await session.get_one(Tenant, session.info["tenant_id"])
+    return parse_tenant_settings(tenant.settings).security
+
+
+async def set_password(
+    session: AsyncSession, user: User, password: str, policy: SecurityPolicy, *, field: str = "password"
+) -> None:
+    """Make ``password`` the user's after checking the policy and the user's last passwords.
+
+    Every password set is remembered (as its hash), keeping the district's last
+    ``password_history``; one of those (or the current one) is refused, naming ``field``.
+    """
+    check_policy(password, policy, field=field, username=user.username)
+    kept = policy.password_history
+    previous = list(
+        await session.scalars(
+            select(PasswordHistory)
+            .where(PasswordHistory.user_id == user.id)
+            .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+        )
+    )
+    if kept:
+        hashes = [row.password_hash for row in previous[:kept]]
+        if user.password_hash and user.password_hash not in hashes:
+            hashes.insert(0, user.password_hash)  # set before history was kept
+        if any(verify_password(h, password) for h in hashes[:kept]):
+            raise invalid_field(
+                field,
+                _("This password is one of your last {n}; choose one you have not used."),
+                code="password_reused",
+                n=kept,
+            )
+    for row in previous[max(kept - 1, 0) :]:
+        await session.delete(row)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    if kept:
+        session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
 
 
 async def logout(session: AsyncSession, store: SessionStore, principal: Principal) -> None:
@@ -140,9 +254,7 @@ async def change_own_password(
         raise invalid_field(
             "new_password", _("Choose a password different from the current one."), code="unchanged"
         )
-    check_policy(new, field="new_password", username=user.username)
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
+    await set_password(session, user, new, await security_policy(session), field="new_password")
     user.must_change_password = False
     await store.delete_for_user(principal.tenant_id, user.id, keep=principal.session_hash)
     await audit.record(session, "auth.password_change", object_type="user", object_id=user.id)
@@ -190,8 +302,9 @@ async def create_user(
                 )
             ],
         )
+    policy = await security_policy(session)
     if password is not None:
-        check_policy(password, username=username)
+        check_policy(password, policy, username=username)
     roles = []
     for index, key in enumerate(role_keys):
         role = (await session.scalars(select(Role).where(Role.key == key))).first()
@@ -219,12 +332,14 @@ async def create_user(
         username=username,
         display_name=display_name,
         org_node_id=org_node.id,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=None,
         status=USER_ACTIVE if password is not None else USER_INVITED,
         must_change_password=must_change_password,
     )
     session.add(user)
     await session.flush()
+    if password is not None:
+        await set_password(session, user, password, policy)
     for role in roles:
         session.add(
             RoleAssignment(
@@ -376,9 +491,7 @@ async def redeem_token(
     user = await session.get_one(User, (tenant.id, row.user_id))
     if user.status == USER_DISABLED:
         raise invalid
-    check_policy(password, username=user.username)
-    user.password_hash = hash_password(password)
-    user.password_changed_at = utcnow()
+    await set_password(session, user, password, parse_tenant_settings(tenant.settings).security)
     user.must_change_password = False
     user.status = USER_ACTIVE
     user.failed_logins = 0

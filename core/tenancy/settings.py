@@ -28,6 +28,20 @@ class OrgThresholds(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Login and password rules (等保 2.0 level 3 by default; docs/administrators.md lists each field).
+
+    The password defaults (three character classes, a change every 90 days)
+    follow 等保 and deliberately differ from OWASP ASVS 2.1.9/2.1.10; a district
+    may set ``password_min_classes = 1`` and ``password_max_age_days = 0`` to
+    follow ASVS instead. The length never goes below 8 (the 等保 floor).
+    """
+
+    password_min_length: Annotated[int, Meta(ge=8, le=128)] = 8
+    password_min_classes: Annotated[int, Meta(ge=1, le=4)] = 3
+    # 0: passwords never expire.
+    password_max_age_days: Annotated[int, Meta(ge=0, le=3650)] = 90
+    # How many of the user's last passwords may not be chosen again; 0: no history is kept.
+    password_history: Annotated[int, Meta(ge=0, le=24)] = 5
     lockout_attempts: Annotated[int, Meta(ge=1, le=100)] = 5
     lockout_minutes: Annotated[int, Meta(ge=1, le=1440)] = 15
     session_idle_minutes: Annotated[int, Meta(ge=1, le=1440)] = 30
