@@ -439,3 +439,74 @@ async def test_after_a_key_rotation_the_chain_verifies_with_the_old_secret_and_r
     finally:
         override_settings(test_settings)
     assert get_settings().secret_key == old
+
+
+# --- the upgrade chains what is there ----------------------------------------------------------------
+
+
+async def test_the_upgrade_chains_the_records_written_before_it(tmp_path: Path, test_settings) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.db.engine import create_engine
+    from core.db.migrate import _upgrade_sync, core_location
+    from core.db.session import TenantSession
+    from core.db.types import DateTimeUTC, JSONDocument
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    tenant_id = uuid.uuid4()
+    now = dt.datetime.now(dt.UTC)
+    tenant = sa.table(
+        "tenant",
+        *(sa.column(n) for n in ("code", "slug", "name_zh", "name_en", "status")),
+        sa.column("id", sa.Uuid()),
+        sa.column("settings", JSONDocument()),
+        *(sa.column(n, DateTimeUTC()) for n in ("created_at", "updated_at")),
+    )
+    old_record = sa.table(
+        "audit_record",
+        sa.column("tenant_id", sa.Uuid()),
+        sa.column("id", sa.Uuid()),
+        sa.column("at", DateTimeUTC()),
+        sa.column("action"),
+        sa.column("changes", JSONDocument()),
+        sa.column("success", sa.Boolean()),
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade_sync, [core_location()], "core_0007")
+            await conn.execute(
+                sa.insert(tenant).values(
+                    id=tenant_id,
+                    code="999903",
+                    slug="old",
+                    name_zh="旧区",
+                    name_en="Old",
+                    status="active",
+                    settings={},
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            # Written out of id order: the upgrade numbers them by time.
+            for minutes, action in ((3, "third"), (1, "first"), (2, "second")):
+                await conn.execute(
+                    sa.insert(old_record).values(
+                        tenant_id=tenant_id,
+                        id=uuid.uuid4(),
+                        at=now + dt.timedelta(minutes=minutes),
+                        action=action,
+                        changes={"n": minutes},
+                        success=True,
+                    )
+                )
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade_sync, [core_location()], "heads")
+        async with AsyncSession(engine, sync_session_class=TenantSession) as session:
+            session.info["system"] = True
+            report = await chain.verify_chain(session, tenant_id)
+            order = list(await session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)))
+        assert report.ok and report.checked == 3, report
+        assert order == ["first", "second", "third"]
+    finally:
+        await engine.dispose()
