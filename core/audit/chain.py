@@ -209,6 +209,9 @@ def _chain_queued(session: Session) -> None:
     queued = session.info.pop(_QUEUE, None)
     if not queued:
         return
+    # Everything else first: the rows those changes lock are locked before the head, never after it
+    # (a Core statement below would not autoflush them).
+    session.flush()
     by_tenant: dict[uuid.UUID, list[AuditRecord]] = {}
     for _transaction, record in queued:
         by_tenant.setdefault(record.tenant_id, []).append(record)
