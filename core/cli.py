@@ -685,6 +685,89 @@ async def keys_rotate(district: str | None, dry_run: bool, batch_size: int) -> N
         raise fail(problems)
 
 
+# --- audit ---------------------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log's hash chains: verify them, sign them again after a key rotation."""
+
+
+async def _audit_targets(district: str | None) -> list[tuple[Any, str]]:
+    from core.db.session import get_database
+    from core.tenancy.models import Tenant
+
+    async with get_database().system_transaction() as session:
+        if district is not None:
+            found = await _find(session, district)
+            return [(found.id, found.slug)]
+        return [(t.id, t.slug) for t in await session.scalars(select(Tenant).order_by(Tenant.code))]
+
+
+def _chain_line(slug: str, report: Any) -> str:
+    if report.problem is not None:
+        return (
+            f"{slug}: BROKEN at record {report.problem.seq} ({report.problem.kind}): {report.problem.message}"
+        )
+    start = (
+        f"from the checkpoint at record {report.checkpoint_seq}"
+        if report.checkpoint_seq
+        else "from the start"
+    )
+    line = f"{slug}: ok, {report.checked} records {start}, ending at record {report.last_seq}"
+    if report.retired_key:
+        line += f"; {report.retired_key} signed under a retired secret (run `quanyu audit reseal`)"
+    return line
+
+
+@audit_group.command("verify")
+@click.option("--tenant", "district", help="Only this district (slug or code); default: every district.")
+@run_async
+async def audit_verify(district: str | None) -> None:
+    """Check each district's audit chain from its latest checkpoint; exit 1 naming the first broken record."""
+    from core.audit.chain import verify_chain
+    from core.db.session import get_database
+
+    await _require_schema(redis=False)
+    broken = 0
+    for tenant_id, slug in await _audit_targets(district):
+        async with get_database().system_transaction() as session:
+            report = await verify_chain(session, tenant_id)
+        click.echo(_chain_line(slug, report))
+        broken += not report.ok
+    if broken:
+        raise fail(f"{broken} audit chain(s) broken: records were changed, removed or inserted")
+
+
+@audit_group.command("reseal")
+@click.option("--tenant", "district", help="Only this district (slug or code); default: every district.")
+@run_async
+async def audit_reseal(district: str | None) -> None:
+    """Verify each chain under any configured secret, then sign it again under QUANYU_SECRET_KEY.
+
+    Run it after `quanyu keys rotate`, before dropping the old secret. A broken chain is left as it is
+    (exit 1): resealing must never make a changed record look genuine.
+    """
+    from core.audit.chain import reseal
+    from core.db.session import get_database
+
+    await _require_schema(redis=False)
+    broken = 0
+    for tenant_id, slug in await _audit_targets(district):
+        report = await reseal(get_database(), tenant_id)
+        if report.ok:
+            async with get_database().system_transaction() as session:
+                await audit.record_operator(
+                    session, tenant_id, "audit.reseal", detail=f"{report.checked} records signed again"
+                )
+            click.echo(f"{slug}: {report.checked} records signed again under the current secret")
+        else:
+            click.echo(_chain_line(slug, report) + "; not resealed")
+            broken += 1
+    if broken:
+        raise fail(f"{broken} audit chain(s) broken; nothing was resealed there")
+
+
 # --- users -------------------------------------------------------------------------------------------
 
 

@@ -108,6 +108,17 @@ def blind_index(tenant_id: uuid.UUID, field: str, normalised_value: str) -> str:
     return hmac.new(key, normalised_value.encode(), hashlib.sha256).hexdigest()
 
 
+@lru_cache(maxsize=256)
+def _audit_key(master_key: bytes, tenant_id: uuid.UUID) -> bytes:
+    return _derive(master_key, b"quanyu:audit:" + tenant_id.bytes)
+
+
+def audit_keys(tenant_id: uuid.UUID) -> tuple[bytes, ...]:
+    """The district's audit-chain MAC keys: the current master secret's first, then retired ones' (records
+    signed before a rotation verify until ``quanyu audit reseal`` signs them again)."""
+    return tuple(_audit_key(key, tenant_id) for key in _keys())
+
+
 def token_hash(token: str) -> str:
     """Hash of a bearer secret (session or one-time token) as stored server-side."""
     return hashlib.sha256(token.encode()).hexdigest()

@@ -1,7 +1,7 @@
 """Import every core table so ``Base.metadata`` is complete (migrations, schema tests)."""
 
 from core.attachments.models import Attachment, AttachmentBlob
-from core.audit.models import AuditRecord
+from core.audit.models import AuditChainHead, AuditCheckpoint, AuditRecord
 from core.auth.models import AuthSession, PasswordHistory, Role, RoleAssignment, User, UserToken
 from core.db.base import Base
 from core.jobs.models import OutboxEntry
@@ -15,6 +15,8 @@ __all__ = [
     "Affiliation",
     "Attachment",
     "AttachmentBlob",
+    "AuditChainHead",
+    "AuditCheckpoint",
     "AuditRecord",
     "AuthSession",
     "Base",

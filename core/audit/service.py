@@ -3,7 +3,8 @@
 ``record`` writes in the same transaction as the change, so a rolled-back
 change leaves no record of having happened. ``record_detached`` commits on
 its own, for events whose request fails (a failed login, a refused access).
-Sensitive values never reach the log: ``diff`` masks them.
+Sensitive values never reach the log: ``diff`` masks them. Records are chained
+(numbered, linked and signed) when the transaction commits: ``core.audit.chain``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit.chain import queue
 from core.audit.models import AuditRecord
 from core.context import current_context
 from core.db.session import get_database
@@ -96,7 +98,8 @@ async def record(
     tenant_id = session.info.get("tenant_id")
     if tenant_id is None:
         raise RuntimeError("audit.record needs a session bound to a tenant")
-    session.add(
+    queue(
+        session,
         _build(
             tenant_id,
             action,
@@ -108,7 +111,7 @@ async def record(
             detail=detail,
             user_id=user_id,
             username=username,
-        )
+        ),
     )
 
 
@@ -127,7 +130,8 @@ async def record_detached(
 ) -> None:
     """Record an action in a transaction of its own (survives the request's rollback)."""
     async with get_database().transaction(tenant_id) as session:
-        session.add(
+        queue(
+            session,
             _build(
                 tenant_id,
                 action,
@@ -139,7 +143,7 @@ async def record_detached(
                 detail=detail,
                 user_id=user_id,
                 username=username,
-            )
+            ),
         )
 
 
@@ -161,7 +165,8 @@ async def record_operator(
         who = getpass.getuser()
     except (KeyError, OSError):
         who = "unknown"
-    session.add(
+    queue(
+        session,
         _build(
             tenant_id,
             action,
@@ -173,5 +178,5 @@ async def record_operator(
             detail=f"{detail + '; ' if detail else ''}by {OPERATOR} {who}",
             user_id=None,
             username=OPERATOR,
-        )
+        ),
     )

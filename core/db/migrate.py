@@ -106,8 +106,9 @@ def revision(
     )
 
 
-# Tables whose rows nobody may change or remove once written.
-APPEND_ONLY_TABLES = ("audit_record",)
+# Tables whose rows the app role may not change or remove once written (the audit purge and
+# `quanyu audit reseal` run on the system role).
+APPEND_ONLY_TABLES = ("audit_record", "audit_checkpoint")
 
 
 async def apply_grants(conn: Any, *, app_role: str | None, system_role: str | None) -> None:

@@ -1,6 +1,6 @@
-"""Periodic jobs: plugins declare cron schedules; each tick becomes one outbox job per district that
-has the plugin enabled, deduplicated by (plugin, job, tick, district), so two schedulers started by
-mistake still run each tick once. APScheduler 3 keeps the time; the outbox does the rest."""
+"""Periodic jobs: plugins declare cron schedules (the core its own, for every district); each tick
+becomes one outbox job per district that has the plugin enabled, deduplicated by (plugin, job, tick,
+district), so two schedulers started by mistake still run each tick once. APScheduler 3 keeps the time; the outbox does the rest."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from core.clock import DISTRICT_TIMEZONE
 from core.db.session import Database
 from core.jobs.service import enqueue, job_functions
 from core.plugins.models import TenantPlugin
+from core.tenancy.models import Tenant
 
 log = logging.getLogger("quanyu.jobs")
 # Districts run on Beijing time: "08:00 every Monday" means 08:00 there.
@@ -26,20 +27,30 @@ TIMEZONE = DISTRICT_TIMEZONE
 
 @dataclass(frozen=True)
 class Schedule:
-    slug: str
+    slug: str | None  # None: a core job, fanned out to every district
     job: str
     cron: str
     trigger: CronTrigger
 
     @property
     def job_name(self) -> str:
-        return f"{self.slug}.{self.job}"
+        return self.job if self.slug is None else f"{self.slug}.{self.job}"
+
+
+def core_schedules() -> list[tuple[str, str]]:
+    """The core's own periodic jobs: (job name, cron)."""
+    from core.audit.purge import PURGE_CRON, PURGE_JOB
+
+    return [(PURGE_JOB, PURGE_CRON)]
 
 
 def schedules(host: Any) -> list[Schedule]:
     """Every plugin's declared schedules; a bad cron or an unknown job leaves that entry out (logged)."""
     known = job_functions(host)
-    found = []
+    found = [
+        Schedule(None, job, cron, CronTrigger.from_crontab(cron, timezone=TIMEZONE))
+        for job, cron in core_schedules()
+    ]
     for slug, entries in host.call_sync("quanyu_schedules"):
         for job, cron in entries:
             if f"{slug}.{job}" not in known:
@@ -58,13 +69,16 @@ async def fan_out(database: Database, schedule: Schedule, tick: dt.datetime) -> 
     """Enqueue ``schedule``'s job for every district with the plugin enabled; returns how many were new."""
     tick = tick.astimezone(dt.UTC).replace(second=0, microsecond=0)
     async with database.system_transaction() as session:
-        tenants = list(
-            await session.scalars(
-                select(TenantPlugin.tenant_id).where(
-                    TenantPlugin.slug == schedule.slug, TenantPlugin.enabled.is_(True)
+        if schedule.slug is None:
+            tenants = list(await session.scalars(select(Tenant.id)))
+        else:
+            tenants = list(
+                await session.scalars(
+                    select(TenantPlugin.tenant_id).where(
+                        TenantPlugin.slug == schedule.slug, TenantPlugin.enabled.is_(True)
+                    )
                 )
             )
-        )
     created = 0
     for tenant_id in tenants:
         try:

@@ -56,7 +56,12 @@ def register_job(name: str, function: JobFunction) -> None:
 
 
 # Core modules that register jobs when imported (a worker may not import them otherwise).
-CORE_JOB_MODULES = ("core.attachments.service", "core.notifications.delivery", "core.auth.emails")
+CORE_JOB_MODULES = (
+    "core.attachments.service",
+    "core.notifications.delivery",
+    "core.auth.emails",
+    "core.audit.purge",
+)
 
 
 def job_functions(host: Any) -> dict[str, tuple[str | None, JobFunction]]:

@@ -11,6 +11,12 @@ Importing under a new slug and code makes a copy with a new tenant id: its
 encrypted fields are re-keyed (decrypted with the old district's key and
 encrypted with the new one, blind indexes recomputed), which needs the same
 master secret as the platform that exported it.
+
+The audit chain is verified with the exported district's key before anything
+is written (a broken chain refuses the import); a copy's records are then
+signed again under the new district's key, keeping their order and numbers
+(``core.audit.chain``). Records from an archive written before the chain
+existed are chained on import, in the order they were written.
 """
 
 from __future__ import annotations
@@ -50,6 +56,15 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, Callable[[str], str]]]] = {
         "id_card_masked": ("id_card_encrypted", mask_id_card),
         "phone_masked": ("phone_encrypted", mask_phone),
     },
+}
+
+
+# Columns a copy signs again under its own key, so they differ from the original's (core.testing's
+# round trip compares every other column).
+RESIGNED_COLUMNS: dict[str, frozenset[str]] = {
+    "audit_record": frozenset({"prev_hash", "hash"}),
+    "audit_chain_head": frozenset({"hash"}),
+    "audit_checkpoint": frozenset({"mac"}),
 }
 
 
@@ -355,6 +370,7 @@ async def import_tenant(
             f"a district with this {'id' if clash.id == new_id else 'slug or code'} exists ({clash.slug}, "
             f"{clash.code}); import a copy with --slug and --code"
         )
+    _audit_chain_for_import(path, tables, known, old_id, new_id)
     tenant_table = Base.metadata.tables["tenant"]
     tenant_row = _decoder(tenant_table)(dict(source))
     tenant_row.update(id=new_id, slug=slug, code=code)
@@ -385,6 +401,59 @@ async def import_tenant(
     await _restore_files(new_id, path, manifest)
     imported = await session.get_one(Tenant, new_id)
     return imported
+
+
+def _audit_chain_for_import(
+    path: Path,
+    tables: dict[str, list[dict[str, Any]]],
+    known: dict[str, Table],
+    old_id: uuid.UUID,
+    new_id: uuid.UUID,
+) -> None:
+    """Verify the archive's audit chain under the exported district's key (refused when broken) and, for a
+    copy, sign it again under the new district's; ``tables`` is updated in place (archive form)."""
+    from core.audit import chain
+
+    decode = {
+        name: _decoder(known[name]) for name in ("audit_record", "audit_chain_head", "audit_checkpoint")
+    }
+    records = [decode["audit_record"](row) for row in tables.get("audit_record", [])]
+    heads = [decode["audit_chain_head"](row) for row in tables.get("audit_chain_head", [])]
+    checkpoints = sorted(
+        (decode["audit_checkpoint"](row) for row in tables.get("audit_checkpoint", [])),
+        key=lambda r: r["seq"],
+    )
+    if any("hash" not in row for row in records):
+        # Written before the chain existed: chain the records in the order they were written.
+        for seq, row in enumerate(sorted(records, key=lambda r: (r["at"], r["id"])), start=1):
+            row["seq"] = seq
+        checkpoint = None
+    else:
+        checkpoint = checkpoints[-1] if checkpoints else None
+        report = chain.verify_rows(old_id, records, checkpoint, heads[0] if heads else None)
+        if report.problem is not None:
+            raise ArchiveError(
+                f"{path}: the audit chain is broken at record {report.problem.seq} ({report.problem.message}); "
+                "an archive whose audit log was changed is not imported"
+            )
+        if new_id == old_id:
+            return
+    key = crypto.audit_keys(new_id)[0]
+    signed, head = chain.rechain_rows(new_id, records, checkpoint, key)
+    resigned_checkpoints = [
+        {**row, "mac": chain.checkpoint_mac(key, new_id, row["seq"], row["hash"], row["at"])}
+        for row in checkpoints
+    ]
+    head_id = heads[0]["id"] if heads else make_id()
+    tables["audit_record"] = [_encode_row(row) for row in signed]
+    tables["audit_checkpoint"] = [_encode_row(row) for row in resigned_checkpoints]
+    tables["audit_chain_head"] = [
+        _encode_row({"tenant_id": new_id, "id": head_id, "seq": head.seq, "hash": head.hash})
+    ]
+
+
+def _encode_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _encode(v) for k, v in row.items()}
 
 
 async def _restore_extras(

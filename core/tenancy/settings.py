@@ -49,6 +49,8 @@ class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     invitation_days: Annotated[int, Meta(ge=1, le=30)] = 7
     reset_link_minutes: Annotated[int, Meta(ge=5, le=1440)] = 60
     lost_contact_months: Annotated[int, Meta(ge=1, le=60)] = 6
+    # Audit records are kept at least this long (MLPS 2.0 level 3: six months or more), then purged.
+    audit_retention_days: Annotated[int, Meta(ge=185, le=36500)] = 365
 
 
 class AttachmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
