@@ -12,10 +12,12 @@ import secrets
 import uuid
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import service as audit
+from core.auth import totp
 from core.auth.emails import send_token_email
 from core.auth.models import USER_ACTIVE, USER_DISABLED, USER_INVITED, Role, RoleAssignment, User, UserToken
 from core.auth.passwords import check_policy, hash_password, needs_rehash, verify_password
@@ -29,7 +31,7 @@ from core.errors import Conflict, FieldProblem, Forbidden, Invalid, Unauthorized
 from core.i18n import _
 from core.orgs.models import OrgNode
 from core.tenancy.models import Tenant
-from core.tenancy.settings import parse_tenant_settings
+from core.tenancy.settings import SecurityPolicy, parse_tenant_settings
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 BAD_LOGIN = _("The district, username or password is wrong.")
@@ -55,8 +57,9 @@ async def login(
     password: str,
     address: str | None,
     user_agent: str | None,
-) -> tuple[str, Principal]:
-    """Check the credentials and open a session; failures are counted and audited.
+) -> tuple[str, Principal] | SecondFactorChallenge:
+    """Check the credentials and open a session (or, for an account with TOTP on, ask for the code);
+    failures are counted and audited.
 
     The caller's transaction is committed before a failure is raised, so the
     failed-login counter and the audit record survive the error response.
@@ -100,11 +103,36 @@ async def login(
         raise Unauthorized(BAD_LOGIN, code="bad_credentials")
     if not tenant.is_active:
         raise Forbidden(_("This district is suspended; nobody can log in to it."), code="tenant_suspended")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if user.totp_enabled_at is not None:
+        # No session yet, and the failure count stands until the second step succeeds.
+        return SecondFactorChallenge(await totp.issue_challenge(session, tenant, user))
+    return await open_login_session(
+        session, store, tenant, user, policy, address=address, user_agent=user_agent
+    )
+
+
+class SecondFactorChallenge(msgspec.Struct, frozen=True):
+    """The password was right; the account must now give a TOTP or recovery code with this token."""
+
+    challenge: str
+
+
+async def open_login_session(
+    session: AsyncSession,
+    store: SessionStore,
+    tenant: Tenant,
+    user: User,
+    policy: SecurityPolicy,
+    *,
+    address: str | None,
+    user_agent: str | None,
+) -> tuple[str, Principal]:
+    """Every factor checked: a new session (a new random token, whatever the client sent), audited."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
     token, record = await open_session(
         store,
         tenant_id=tenant.id,
@@ -120,6 +148,25 @@ async def login(
     principal = await load_principal(session, tenant.id, user.id, record.token_hash)
     assert principal is not None
     return token, principal
+
+
+async def login_second_step(
+    session: AsyncSession,
+    store: SessionStore,
+    *,
+    challenge: str,
+    code: str | None,
+    recovery_code: str | None,
+    address: str | None,
+    user_agent: str | None,
+) -> tuple[str, Principal]:
+    """The second login step of an account with TOTP on: the challenge and a code open the session."""
+    tenant, user, policy = await totp.redeem_challenge(
+        session, challenge=challenge, code=code, recovery_code=recovery_code
+    )
+    return await open_login_session(
+        session, store, tenant, user, policy, address=address, user_agent=user_agent
+    )
 
 
 async def logout(session: AsyncSession, store: SessionStore, principal: Principal) -> None:

@@ -35,6 +35,9 @@ class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     invitation_days: Annotated[int, Meta(ge=1, le=30)] = 7
     reset_link_minutes: Annotated[int, Meta(ge=5, le=1440)] = 60
     lost_contact_months: Annotated[int, Meta(ge=1, le=60)] = 6
+    # Accounts whose roles touch a duty (system, security or audit administration) must log in with a
+    # second factor (TOTP); until they enrol, their session can do nothing but enrol (MLPS 2.0 L3).
+    totp_required_for_admins: bool = True
 
 
 class AttachmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -59,6 +59,11 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise Unauthorized(_("Log in to continue."))
     if principal.must_change_password and not handler.opt.get("allowed_before_password_change"):
         raise Forbidden(_("Change your password first."), code="password_change_required")
+    if principal.second_factor_enrolment_required and not handler.opt.get("allowed_before_second_factor"):
+        raise Forbidden(
+            _("Set up two-step verification first: your district requires it of administrators."),
+            code="second_factor_required",
+        )
     permission = handler.opt.get("permission")
     if permission:
         require(principal, permission)
