@@ -35,7 +35,7 @@ ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
         "id_card_encrypted": ("id_card_index", "id_card"),
         "phone_encrypted": ("phone_index", "phone"),
     },
-    "app_user": {"email_encrypted": (None, "email")},
+    "app_user": {"email_encrypted": (None, "email"), "totp_secret_encrypted": (None, "totp_secret")},
 }
 # Job payload keys holding ciphertext, by job name (the outbox row's ``payload``, encrypted with the
 # key of the row's tenant): invitation and reset tokens on their way to the email job.

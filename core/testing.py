@@ -283,13 +283,20 @@ def _unique_code() -> str:
 
 @pytest.fixture
 def make_tenant(database: Any) -> Callable[..., Awaitable[TenantHandle]]:
-    """Factory: a fresh district with a unique slug and code (tests never share a tenant)."""
+    """Factory: a fresh district with a unique slug and code (tests never share a tenant).
+
+    Unlike a real district's default, administrators need no second factor unless the test says so.
+    """
     from core.tenancy.service import TenantDefinition, provision, root_node
 
     async def make(name_zh: str = "测试区", **settings: Any) -> TenantHandle:
         import msgspec
 
         from core.tenancy.settings import TenantSettings
+
+        # The suite logs administrators in everywhere with a password alone; tests of the second
+        # factor ask for it with ``make_tenant(security={"totp_required_for_admins": True})``.
+        settings["security"] = {"totp_required_for_admins": False, **settings.get("security", {})}
 
         slug = f"t{secrets.token_hex(5)}"
         definition = TenantDefinition(

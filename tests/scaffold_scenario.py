@@ -48,6 +48,7 @@ async def check(host: Any, scratch: Path, slug: str) -> None:
     from core.db.session import Database, set_database
     from core.orgs.models import OrgNode
     from core.tenancy.service import TenantDefinition, provision, root_node
+    from core.tenancy.settings import SecurityPolicy, TenantSettings
     from core.web.app import create_app
 
     url = f"sqlite+aiosqlite:///{scratch / 'scaffold.db'}"
@@ -67,7 +68,15 @@ async def check(host: Any, scratch: Path, slug: str) -> None:
     for label, code in (("a", "320121"), ("b", "320122")):
         async with database.system_transaction() as session:
             tenant = await provision(
-                session, TenantDefinition(code=code, slug=f"new-{label}", name_zh=f"{label}区", name_en=label)
+                session,
+                TenantDefinition(
+                    code=code,
+                    slug=f"new-{label}",
+                    name_zh=f"{label}区",
+                    name_en=label,
+                    # The administrator logs in with a password alone (no second factor here).
+                    settings=TenantSettings(security=SecurityPolicy(totp_required_for_admins=False)),
+                ),
             )
             root = await root_node(session, tenant.id)
         async with database.transaction(tenant.id) as session:

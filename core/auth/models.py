@@ -40,6 +40,15 @@ class User(TenantScoped, Timestamped, Base):
     email_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     wechat_openid: Mapped[str | None] = mapped_column(String(64), default=None)
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
+    # Second factor (core/auth/totp.py): the secret (encrypted with the district's key) is set at
+    # enrolment and active once ``totp_enabled_at`` is set; ``totp_last_counter`` is the time step of the
+    # last accepted code, so a code cannot be used twice. A password login of an enrolled account leaves
+    # a one-time challenge (only its hash) for the second step.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    totp_last_counter: Mapped[int | None] = mapped_column(default=None)
+    totp_challenge_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_challenge_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class Role(TenantScoped, Timestamped, Base):
@@ -93,6 +102,17 @@ class PasswordHistory(TenantScoped, Base):
     user_id: Mapped[uuid.UUID] = tenant_fk("app_user", ondelete="CASCADE")
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=lambda: dt.datetime.now(dt.UTC))
+
+
+class RecoveryCode(TenantScoped, Base):
+    """One of the one-time codes that stand in for a lost authenticator; stored hashed (SHA-256)."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "code_hash"),)
+
+    user_id: Mapped[uuid.UUID] = tenant_fk("app_user", ondelete="CASCADE", index=False)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class AuthSession(Base):

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import USER_ACTIVE, Role, RoleAssignment, User
 from core.auth.scope import Grant, Principal
+from core.auth.totp import enrolment_required
 from core.orgs.models import OrgNode
 from core.tenancy.models import Tenant
+from core.tenancy.settings import parse_tenant_settings
 
 
 async def load_grants(session: AsyncSession, user_id: uuid.UUID) -> tuple[Grant, ...]:
@@ -43,13 +45,16 @@ async def load_principal(
     user = (await session.scalars(select(User).where(User.id == user_id))).first()
     if user is None or user.status != USER_ACTIVE:
         return None
+    grants = await load_grants(session, user.id)
+    policy = parse_tenant_settings(tenant.settings).security
     return Principal(
         user_id=user.id,
         tenant_id=tenant.id,
         tenant_slug=tenant.slug,
         username=user.username,
         display_name=user.display_name,
-        grants=await load_grants(session, user.id),
+        grants=grants,
         session_hash=session_hash,
         must_change_password=user.must_change_password,
+        second_factor_enrolment_required=enrolment_required(policy, user, grants),
     )

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from core.audit import service as audit
-from core.auth import service
+from core.auth import service, totp
 from core.auth.models import USER_INVITED, Role, RoleAssignment, User
 from core.auth.permissions import all_permissions
 from core.auth.schemas import (
@@ -21,21 +21,28 @@ from core.auth.schemas import (
     GrantOut,
     LoginIn,
     LoginOut,
+    LoginTotpIn,
     MeOut,
     PasswordChangeIn,
     PermissionOut,
+    RecoveryCodesOut,
     RedeemIn,
     RoleIn,
     RoleOut,
     RoleUpdate,
+    SecondFactorOut,
+    SessionOut,
     TokenOut,
+    TotpConfirmIn,
+    TotpDisableIn,
+    TotpSetupOut,
     UserCreatedOut,
     UserCreateIn,
     UserOut,
     UserStatusIn,
 )
-from core.auth.scope import node_in_scope, scoped_select
-from core.auth.sessions import SESSION_COOKIE
+from core.auth.scope import Principal, node_in_scope, scoped_select
+from core.auth.sessions import SESSION_COOKIE, public_id
 from core.context import current_context
 from core.db.base import utcnow
 from core.errors import Conflict, invalid_field, not_found
@@ -52,6 +59,7 @@ from core.web.schemas import Page, paginate
 async def me_out(db: DB, principal: CurrentPrincipal) -> MeOut:
     node_ids = {g.node_id for g in principal.grants}
     names = {n.id: n.name for n in await db.scalars(select(OrgNode).where(OrgNode.id.in_(node_ids)))}
+    user = await db.get_one(User, (principal.tenant_id, principal.user_id))
     return MeOut(
         user_id=principal.user_id,
         username=principal.username,
@@ -68,6 +76,8 @@ async def me_out(db: DB, principal: CurrentPrincipal) -> MeOut:
             )
             for g in principal.grants
         ],
+        totp_enabled=user.totp_enabled_at is not None,
+        second_factor_enrolment_required=principal.second_factor_enrolment_required,
     )
 
 
@@ -83,6 +93,17 @@ def session_cookie(value: str, max_age: int | None) -> Cookie:
     )
 
 
+# The caller's own account and sessions: usable before a required password change or enrolment.
+OWN_ACCOUNT = {"allowed_before_password_change": True, "allowed_before_second_factor": True}
+
+
+async def login_response(db: DB, token: str, principal: Principal) -> Response[Any]:
+    tenant = await db.get_one(Tenant, principal.tenant_id)
+    hours = parse_tenant_settings(tenant.settings).security.session_absolute_hours
+    body = LoginOut(token=token, user=await me_out(db, principal))
+    return Response(body, cookies=[session_cookie(token, hours * 3600)])
+
+
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
@@ -91,13 +112,14 @@ class AuthController(Controller):
         "/login",
         opt={"exclude_from_auth": True},
         status_code=200,
-        summary="Log in; returns a bearer token and sets the session cookie",
+        summary="Log in; returns a bearer token and sets the session cookie, or (two-step verification on) "
+        "a challenge for POST /auth/login/totp",
     )
     async def login(
         self, request: Request[Any, Any, Any], db: DB, data: JSONBody[LoginIn]
-    ) -> Response[LoginOut]:
+    ) -> Response[LoginOut | SecondFactorOut]:
         store = session_store(request.app.state, db)
-        token, principal = await service.login(
+        result = await service.login(
             db,
             store,
             district=data.district,
@@ -106,28 +128,45 @@ class AuthController(Controller):
             address=current_context().address,
             user_agent=request.headers.get("user-agent"),
         )
-        tenant = await db.get_one(Tenant, principal.tenant_id)
-        hours = parse_tenant_settings(tenant.settings).security.session_absolute_hours
-        body = LoginOut(token=token, user=await me_out(db, principal))
-        return Response(body, cookies=[session_cookie(token, hours * 3600)])
+        if isinstance(result, service.SecondFactorChallenge):
+            return Response(SecondFactorOut(second_factor_required=True, challenge=result.challenge))
+        return await login_response(db, *result)
 
     @post(
-        "/logout", status_code=200, opt={"allowed_before_password_change": True}, summary="End this session"
+        "/login/totp",
+        opt={"exclude_from_auth": True},
+        status_code=200,
+        summary="Second login step: the challenge with the authenticator's code (or a recovery code)",
     )
+    async def login_totp(
+        self, request: Request[Any, Any, Any], db: DB, data: JSONBody[LoginTotpIn]
+    ) -> Response[LoginOut]:
+        token, principal = await service.login_second_step(
+            db,
+            session_store(request.app.state, db),
+            challenge=data.challenge,
+            code=data.code,
+            recovery_code=data.recovery_code,
+            address=current_context().address,
+            user_agent=request.headers.get("user-agent"),
+        )
+        return await login_response(db, token, principal)
+
+    @post("/logout", status_code=200, opt=OWN_ACCOUNT, summary="End this session")
     async def logout(
         self, request: Request[Any, Any, Any], db: DB, principal: CurrentPrincipal
     ) -> Response[None]:
         await service.logout(db, session_store(request.app.state, db), principal)
         return Response(None, cookies=[session_cookie("", 0)])
 
-    @get("/me", opt={"allowed_before_password_change": True}, summary="The caller, their roles and scopes")
+    @get("/me", opt=OWN_ACCOUNT, summary="The caller, their roles and scopes")
     async def me(self, db: DB, principal: CurrentPrincipal) -> MeOut:
         return await me_out(db, principal)
 
     @post(
         "/password",
         status_code=200,
-        opt={"allowed_before_password_change": True},
+        opt=OWN_ACCOUNT,
         summary="Change one's own password (other sessions are ended)",
     )
     async def change_password(
@@ -140,6 +179,79 @@ class AuthController(Controller):
         await service.change_own_password(
             db, session_store(request.app.state, db), principal, data.current_password, data.new_password
         )
+
+    @get("/sessions", opt=OWN_ACCOUNT, summary="The caller's own live sessions")
+    async def list_sessions(
+        self, request: Request[Any, Any, Any], db: DB, principal: CurrentPrincipal
+    ) -> list[SessionOut]:
+        store = session_store(request.app.state, db)
+        records = await store.list_for_user(principal.tenant_id, principal.user_id)
+        now = utcnow()
+        return [
+            SessionOut(
+                id=public_id(r.token_hash),
+                created_at=r.created_at,
+                last_seen_at=r.last_seen_at,
+                expires_at=r.expires_at,
+                address=r.address,
+                user_agent=r.user_agent,
+                current=r.token_hash == principal.session_hash,
+            )
+            for r in sorted(records, key=lambda r: r.created_at, reverse=True)
+            if r.is_live(now)
+        ]
+
+    @delete("/sessions/{session_id:str}", opt=OWN_ACCOUNT, summary="End one of the caller's own sessions")
+    async def end_session(
+        self, request: Request[Any, Any, Any], db: DB, principal: CurrentPrincipal, session_id: FromPath[str]
+    ) -> None:
+        store = session_store(request.app.state, db)
+        for record in await store.list_for_user(principal.tenant_id, principal.user_id):
+            if public_id(record.token_hash) == session_id:
+                await store.delete(record.token_hash)
+                await audit.record(
+                    db,
+                    "auth.session_end",
+                    detail="current" if record.token_hash == principal.session_hash else None,
+                )
+                return
+        raise not_found()
+
+    @post(
+        "/totp/setup",
+        status_code=200,
+        opt=OWN_ACCOUNT,
+        summary="Start two-step verification: a new secret and its otpauth:// URI, shown once",
+    )
+    async def totp_setup(self, db: DB, principal: CurrentPrincipal) -> TotpSetupOut:
+        secret, uri = await totp.begin_enrolment(db, principal)
+        return TotpSetupOut(secret=secret, provisioning_uri=uri)
+
+    @post(
+        "/totp/confirm",
+        status_code=200,
+        opt=OWN_ACCOUNT,
+        summary="Turn two-step verification on with a first code; returns ten recovery codes, shown once "
+        "(other sessions are ended)",
+    )
+    async def totp_confirm(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        principal: CurrentPrincipal,
+        data: JSONBody[TotpConfirmIn],
+    ) -> RecoveryCodesOut:
+        codes = await totp.confirm_enrolment(db, session_store(request.app.state, db), principal, data.code)
+        return RecoveryCodesOut(recovery_codes=codes)
+
+    @post(
+        "/totp/disable",
+        status_code=200,
+        opt={"allowed_before_password_change": True},
+        summary="Turn two-step verification off (password and a code; not while the district requires it)",
+    )
+    async def totp_disable(self, db: DB, principal: CurrentPrincipal, data: JSONBody[TotpDisableIn]) -> None:
+        await totp.disable(db, principal, password=data.password, code=data.code)
 
     @post(
         "/forgot",

@@ -37,11 +37,64 @@ class MeOut(Output):
     must_change_password: bool
     permissions: list[str]
     grants: list[GrantOut]
+    totp_enabled: bool = False
+    # An administrator whose district requires two-step verification and who has not enrolled yet:
+    # every route but enrolment, /auth/me and logout answers 403 second_factor_required.
+    second_factor_enrolment_required: bool = False
 
 
 class LoginOut(Output):
     token: str
     user: MeOut
+
+
+class SecondFactorOut(Output):
+    """The password was right; send the challenge with a code to ``POST /auth/login/totp``."""
+
+    second_factor_required: bool
+    challenge: str
+
+
+OneTimeCode = Annotated[str, Meta(min_length=1, max_length=12)]
+RecoveryCodeIn = Annotated[str, Meta(min_length=1, max_length=40)]
+
+
+class LoginTotpIn(Input):
+    challenge: Annotated[str, Meta(min_length=1, max_length=200)]
+    code: OneTimeCode | None = None
+    recovery_code: RecoveryCodeIn | None = None
+
+
+class TotpSetupOut(Output):
+    """Shown once: add it to an authenticator app (the URI as a QR code, or the secret typed in)."""
+
+    secret: str
+    provisioning_uri: str
+
+
+class TotpConfirmIn(Input):
+    code: OneTimeCode
+
+
+class RecoveryCodesOut(Output):
+    """Shown once: each code logs in once in place of the authenticator's code."""
+
+    recovery_codes: list[str]
+
+
+class TotpDisableIn(Input):
+    password: Password
+    code: OneTimeCode
+
+
+class SessionOut(Output):
+    id: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+    address: str | None
+    user_agent: str | None
+    current: bool
 
 
 class PasswordChangeIn(Input):

@@ -40,6 +40,8 @@ class Principal(msgspec.Struct, frozen=True):
     grants: tuple[Grant, ...]
     session_hash: str | None = None
     must_change_password: bool = False
+    # An administrator without the second factor their district requires: may only enrol.
+    second_factor_enrolment_required: bool = False
 
     def has(self, permission: str) -> bool:
         """Holds ``permission`` somewhere (route-level check)."""

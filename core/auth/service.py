@@ -13,10 +13,12 @@ import secrets
 import uuid
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import service as audit
+from core.auth import totp
 from core.auth.emails import send_token_email
 from core.auth.models import (
     USER_ACTIVE,
@@ -76,8 +78,9 @@ async def login(
     password: str,
     address: str | None,
     user_agent: str | None,
-) -> tuple[str, Principal]:
-    """Check the credentials and open a session; failures are counted and audited.
+) -> tuple[str, Principal] | SecondFactorChallenge:
+    """Check the credentials and open a session (or, for an account with TOTP on, ask for the code);
+    failures are counted and audited.
 
     The caller's transaction is committed before a failure is raised, so the
     failed-login counter and the audit record survive the error response.
@@ -123,15 +126,41 @@ async def login(
         raise Unauthorized(BAD_LOGIN, code="bad_credentials")
     if not tenant.is_active:
         raise Forbidden(_("This district is suspended; nobody can log in to it."), code="tenant_suspended")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    expired = password_expired(user, policy, now)
-    if expired:
+    if password_expired(user, policy, now):
         # The session may only change the password (and read /auth/me) until it is changed.
         user.must_change_password = True
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if user.totp_enabled_at is not None:
+        # No session yet, and the failure count stands until the second step succeeds.
+        return SecondFactorChallenge(await totp.issue_challenge(session, tenant, user))
+    return await open_login_session(
+        session, store, tenant, user, policy, address=address, user_agent=user_agent
+    )
+
+
+class SecondFactorChallenge(msgspec.Struct, frozen=True):
+    """The password was right; the account must now give a TOTP or recovery code with this token."""
+
+    challenge: str
+
+
+async def open_login_session(
+    session: AsyncSession,
+    store: SessionStore,
+    tenant: Tenant,
+    user: User,
+    policy: SecurityPolicy,
+    *,
+    address: str | None,
+    user_agent: str | None,
+) -> tuple[str, Principal]:
+    """Every factor checked: a new session (a new random token, whatever the client sent), audited."""
+    now = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    expired = password_expired(user, policy, now)
     token, record = await open_session(
         store,
         tenant_id=tenant.id,
@@ -234,6 +263,25 @@ async def set_password(
     user.password_changed_at = utcnow()
     if kept:
         session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+
+
+async def login_second_step(
+    session: AsyncSession,
+    store: SessionStore,
+    *,
+    challenge: str,
+    code: str | None,
+    recovery_code: str | None,
+    address: str | None,
+    user_agent: str | None,
+) -> tuple[str, Principal]:
+    """The second login step of an account with TOTP on: the challenge and a code open the session."""
+    tenant, user, policy = await totp.redeem_challenge(
+        session, challenge=challenge, code=code, recovery_code=recovery_code
+    )
+    return await open_login_session(
+        session, store, tenant, user, policy, address=address, user_agent=user_agent
+    )
 
 
 async def logout(session: AsyncSession, store: SessionStore, principal: Principal) -> None:

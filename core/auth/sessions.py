@@ -175,6 +175,11 @@ class RedisSessionStore:
         return records
 
 
+def public_id(hashed: str) -> str:
+    """The id a user sees of their session (to end it): derived from the stored hash, never the token."""
+    return token_hash(f"session-id:{hashed}")[:32]
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 

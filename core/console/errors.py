@@ -25,6 +25,11 @@ def console_error(request: Request[Any, Any, Any], error: ProblemError, locale: 
         redirect = login_redirect(request.url.path, request.url.query)
         if redirect is not None:
             return redirect
+    if error.status == 403 and error.code == "second_factor_required":
+        from litestar.response import Redirect
+
+        slug = request.url.path.split("/")[2]
+        return Redirect(path=f"/t/{slug}/console/totp", status_code=303)
     body = error.to_problem(locale)
     slug = request.url.path.split("/")[2]
     section = request.url.path.split("/")[3]

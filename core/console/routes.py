@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from core.auth import service as auth_service
+from core.auth import totp
 from core.auth.routes import session_cookie
 from core.auth.scope import Principal, node_in_scope
 from core.console.mechanisms import MECHANISMS, PILLAR_ORDER
@@ -176,6 +177,62 @@ def safe_next(slug: str, candidate: str | None) -> str:
     return candidate
 
 
+# Pages of the caller's own account: reachable before a required password change or enrolment.
+OWN_ACCOUNT = {"allowed_before_password_change": True, "allowed_before_second_factor": True}
+
+
+def second_step_form(tenant: Tenant, challenge: str, target: str, error: str | None) -> Template:
+    """The login's second step: a form asking for the authenticator's code (or a recovery code)."""
+    return Template(
+        template_name="console/login_totp.html",
+        context={
+            "tenant": tenant,
+            "challenge": challenge,
+            "error": error,
+            "next": target,
+            "locale": current_locale(),
+            "console": console_path(tenant.slug),
+        },
+    )
+
+
+async def totp_template(
+    db: Any,
+    tenant: Tenant,
+    principal: Principal,
+    *,
+    secret: str | None = None,
+    uri: str | None = None,
+    recovery_codes: list[str] | None = None,
+    error: str | None = None,
+    pending: bool = False,
+) -> Template:
+    """Enrolment in two-step verification; the secret and recovery codes appear only in the answer that
+    made them."""
+    from core.auth.models import User
+
+    user = await db.get_one(User, (principal.tenant_id, principal.user_id))
+    if pending and user.totp_secret_encrypted and user.totp_enabled_at is None:
+        # Asking again after a wrong code: show the same secret, not a new one.
+        from core import crypto
+
+        secret = crypto.decrypt(principal.tenant_id, user.totp_secret_encrypted)
+    return Template(
+        template_name="console/totp.html",
+        context={
+            "tenant": tenant,
+            "enabled": user.totp_enabled_at is not None,
+            "required": principal.second_factor_enrolment_required,
+            "secret": secret,
+            "uri": uri,
+            "recovery_codes": recovery_codes,
+            "error": error,
+            "locale": current_locale(),
+            "console": console_path(tenant.slug),
+        },
+    )
+
+
 class LoginForm:
     def __init__(self, username: str = "", password: str = "", next: str = "") -> None:
         self.username = username
@@ -220,7 +277,7 @@ class ConsoleController(Controller):
         username = (data.get("username") or "").strip()
         target = safe_next(found.slug, data.get("next"))
         try:
-            token, _principal = await auth_service.login(
+            result = await auth_service.login(
                 db,
                 session_store(request.app.state, db),
                 district=found.slug,
@@ -245,10 +302,70 @@ class ConsoleController(Controller):
                 },
                 status_code=exc.status if exc.status != 401 else 200,
             )
+        if isinstance(result, auth_service.SecondFactorChallenge):
+            return second_step_form(found, result.challenge, target, None)
+        hours = parse_tenant_settings(found.settings).security.session_absolute_hours
+        return Redirect(path=target, status_code=303, cookies=[session_cookie(result[0], hours * 3600)])
+
+    @post("/login/totp", opt={"exclude_from_auth": True}, status_code=200, media_type="text/html")
+    async def login_totp(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        found = await district(db, tenant)
+        target = safe_next(found.slug, data.get("next"))
+        challenge = (data.get("challenge") or "")[:200]
+        try:
+            token, _principal = await auth_service.login_second_step(
+                db,
+                session_store(request.app.state, db),
+                challenge=challenge,
+                code=(data.get("code") or "").strip()[:12] or None,
+                recovery_code=(data.get("recovery_code") or "").strip()[:40] or None,
+                address=current_context().address,
+                user_agent=request.headers.get("user-agent"),
+            )
+        except ProblemError as exc:
+            return second_step_form(found, challenge, target, first_message(exc))
         hours = parse_tenant_settings(found.settings).security.session_absolute_hours
         return Redirect(path=target, status_code=303, cookies=[session_cookie(token, hours * 3600)])
 
-    @post("/logout", status_code=303)
+    @get("/totp", opt=OWN_ACCOUNT, name="console.totp")
+    async def totp_page(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return await totp_template(db, found, principal)
+
+    @post("/totp/setup", opt=OWN_ACCOUNT, status_code=200)
+    async def totp_setup(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        try:
+            secret, uri = await totp.begin_enrolment(db, principal)
+        except ProblemError as exc:
+            return await totp_template(db, found, principal, error=first_message(exc))
+        return await totp_template(db, found, principal, secret=secret, uri=uri)
+
+    @post("/totp/confirm", opt=OWN_ACCOUNT, status_code=200)
+    async def totp_confirm(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        try:
+            codes = await totp.confirm_enrolment(
+                db, session_store(request.app.state, db), principal, (data.get("code") or "")[:12]
+            )
+        except ProblemError as exc:
+            # The pending secret stays: the form asks again for a code of the same authenticator entry.
+            return await totp_template(db, found, principal, error=first_message(exc), pending=True)
+        return await totp_template(db, found, principal, recovery_codes=codes)
+
+    @post("/logout", status_code=303, opt=OWN_ACCOUNT)
     async def logout(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Redirect:
         found, principal = await signed_in(request, db, tenant)
         await auth_service.logout(db, session_store(request.app.state, db), principal)

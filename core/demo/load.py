@@ -63,11 +63,18 @@ class DemoResult:
         return "\n".join(lines)
 
 
-def logins_text(slug: str, logins: list[tuple[str, str, str]]) -> str:
+def logins_text(slug: str, logins: list[tuple[str, str, str]], totp_required: bool = False) -> str:
     admin = next(x for x in logins if x[1] == "system_admin")
+    second_factor = (
+        "  two-step verification: required of administrators; after the password they may only enrol,"
+        if totp_required
+        else "  two-step verification: not required of this demo's administrators; any account may turn it on"
+    )
     lines = [
         f"Demo district (演示区): {slug}   administrator: {admin[0]} / {admin[2]}",
         f"  console: http://127.0.0.1:8000/t/{slug}/console   (API: POST /api/v1/auth/login {{district, username, password}})",
+        second_factor,
+        f"    at http://127.0.0.1:8000/t/{slug}/console/totp with an authenticator app (TOTP)",
         "  other demo accounts (role, username, password):",
     ]
     lines += [f"    {role:<15} {username:<10} {password}" for username, role, password in logins]
@@ -217,7 +224,8 @@ async def ensure_demo(
                 must_change_password=False,
             )
             logins.append((username, role, password))
-    path = _write_logins(logins_text(definition.slug, logins))
+    totp_required = definition.settings.security.totp_required_for_admins
+    path = _write_logins(logins_text(definition.slug, logins, totp_required))
     mechanisms = await enable_mechanisms_with_demo_data(tenant_id, plan, progress)
     return DemoResult(definition.slug, True, len(plan.nodes) + 1, len(plan.people), logins, path, mechanisms)
 

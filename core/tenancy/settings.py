@@ -51,6 +51,9 @@ class SecurityPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lost_contact_months: Annotated[int, Meta(ge=1, le=60)] = 6
     # Audit records are kept at least this long (MLPS 2.0 level 3: six months or more), then purged.
     audit_retention_days: Annotated[int, Meta(ge=185, le=36500)] = 365
+    # Accounts whose roles touch a duty (system, security or audit administration) must log in with a
+    # second factor (TOTP); until they enrol, their session can do nothing but enrol (MLPS 2.0 L3).
+    totp_required_for_admins: bool = True
 
 
 class AttachmentPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -64,6 +64,21 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         require(principal, permission)
 
 
+def second_factor_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """An administrator who has not enrolled the second factor their district requires may only enrol
+    (handlers marked ``allowed_before_second_factor``): on every route, the console's pages included."""
+    principal = connection.scope.get("user")
+    if (
+        isinstance(principal, Principal)
+        and principal.second_factor_enrolment_required
+        and not handler.opt.get("allowed_before_second_factor")
+    ):
+        raise Forbidden(
+            _("Set up two-step verification first: your district requires it of administrators."),
+            code="second_factor_required",
+        )
+
+
 # Handler parameter types: the dependency is named explicitly, as Litestar 3 requires.
 DB = NamedDependency[AsyncSession]
 CurrentPrincipal = NamedDependency[Principal]

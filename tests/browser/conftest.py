@@ -89,7 +89,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         name = "甲区" if key == "a" else "乙区"
         code = str(200000 + secrets.randbelow(600000))
         definition.write_text(
-            f'code = "{code}"\nslug = "{slug}"\nname_zh = "{name}"\nname_en = "District {key.upper()}"\n',
+            f'code = "{code}"\nslug = "{slug}"\nname_zh = "{name}"\nname_en = "District {key.upper()}"\n'
+            # The browser tests log the administrator in with a password alone.
+            "[settings.security]\ntotp_required_for_admins = false\n",
             encoding="utf-8",
         )
         server.quanyu("tenant", "create", "--from", str(definition))

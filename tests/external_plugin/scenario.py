@@ -26,6 +26,7 @@ async def main(site: str, scratch: Path) -> None:
     from core.plugins.host import PluginHost, set_host
     from core.settings import Settings, override_settings
     from core.tenancy.service import TenantDefinition, provision, root_node
+    from core.tenancy.settings import SecurityPolicy, TenantSettings
     from core.web.app import create_app
 
     override_settings(
@@ -56,7 +57,15 @@ async def main(site: str, scratch: Path) -> None:
     for label, code in (("a", "320111"), ("b", "320112")):
         async with database.system_transaction() as session:
             tenant = await provision(
-                session, TenantDefinition(code=code, slug=f"ext-{label}", name_zh=f"{label}区", name_en=label)
+                session,
+                TenantDefinition(
+                    code=code,
+                    slug=f"ext-{label}",
+                    name_zh=f"{label}区",
+                    name_en=label,
+                    # The administrator logs in with a password alone (no second factor here).
+                    settings=TenantSettings(security=SecurityPolicy(totp_required_for_admins=False)),
+                ),
             )
             root = await root_node(session, tenant.id)
         async with database.transaction(tenant.id) as session:

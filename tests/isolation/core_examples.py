@@ -44,6 +44,45 @@ async def auth_password(w: World) -> Example:
     )
 
 
+@register("GET", f"{API}/auth/sessions")
+async def auth_sessions(w: World) -> Example:
+    return Example(f"{API}/auth/sessions", kind="collection", owner_sees=('"current":true',))
+
+
+@register("DELETE", f"{API}/auth/sessions/{{session_id:str}}")
+async def auth_end_session(w: World) -> Example:
+    # A second session of A's system administrator, so ending it leaves the world's session alone.
+    assert w.a is not None
+    second = await w.login(w.a, w.owners["system"].user)
+    sessions = await w.client.get(f"{API}/auth/sessions", headers=second)
+    session_id = next(s["id"] for s in sessions.json() if s["current"])
+    return Example(f"{API}/auth/sessions/{session_id}", kind="object", expect=204)
+
+
+@register("POST", f"{API}/auth/totp/setup")
+async def auth_totp_setup(w: World) -> Example:
+    return Example(f"{API}/auth/totp/setup", kind="local_write", own_user=True, expect=200)
+
+
+@register("POST", f"{API}/auth/totp/confirm")
+async def auth_totp_confirm(w: World) -> Example:
+    # A fresh account has no set-up to confirm: each party, the owner too, is told so about its own.
+    return Example(
+        f"{API}/auth/totp/confirm", json={"code": "123456"}, kind="local_write", own_user=True, expect=409
+    )
+
+
+@register("POST", f"{API}/auth/totp/disable")
+async def auth_totp_disable(w: World) -> Example:
+    return Example(
+        f"{API}/auth/totp/disable",
+        json={"password": TEST_PASSWORD, "code": "123456"},
+        kind="local_write",
+        own_user=True,
+        expect=409,
+    )
+
+
 # --- organisation tree ---------------------------------------------------------------------------
 
 

@@ -121,6 +121,12 @@ for _method, _path, _reason in (
     ),
     (
         "POST",
+        "/api/v1/auth/login/totp",
+        "pre-auth: the challenge names its district and account and is checked against the hash stored "
+        "there, once and for minutes; a forged or foreign challenge is refused (test_totp.py)",
+    ),
+    (
+        "POST",
         "/api/v1/auth/forgot",
         "pre-auth: the district comes from the body, the answer is the same 202 for every account; "
         "a username of another district never gets a link (test_password_reset.py)",

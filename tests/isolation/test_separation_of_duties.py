@@ -87,12 +87,18 @@ async def test_each_administrator_still_does_their_own_duty(world: World, label:
 # whose permission is their owner object's (checked inside, per owner kind); and the public entry points.
 WITHOUT_ROUTE_PERMISSION = {
     "POST /api/v1/auth/login": "public: logging in",
+    "POST /api/v1/auth/login/totp": "public: the second login step",
     "POST /api/v1/auth/forgot": "public: asking for a reset link",
     "POST /api/v1/auth/redeem": "public: redeeming an invitation or reset token",
     "GET /api/v1/files/{token:str}": "public: a signed, expiring download link",
     "POST /api/v1/auth/password": "own account",
     "POST /api/v1/auth/logout": "own session",
     "GET /api/v1/auth/me": "own account",
+    "GET /api/v1/auth/sessions": "own sessions",
+    "DELETE /api/v1/auth/sessions/{session_id:str}": "own sessions",
+    "POST /api/v1/auth/totp/setup": "own account: two-step verification",
+    "POST /api/v1/auth/totp/confirm": "own account: two-step verification",
+    "POST /api/v1/auth/totp/disable": "own account: two-step verification",
     "GET /api/v1/district": "the caller's district",
     "GET /api/v1/plugins": "the mechanisms the caller's district has enabled",
     "GET /api/v1/plugins/{slug:str}": "one mechanism's state",
