@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+import msgspec
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
-from core.people import services
+from core.people import services, subject_access
 from core.people.schemas import (
     AffiliationEnd,
     AffiliationIn,
@@ -113,6 +114,23 @@ class PeopleController(Controller):
         self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
     ) -> PersonSensitiveOut:
         return await services.unmask(db, principal, person_id)
+
+    @get(
+        "/{person_id:uuid}/personal-data",
+        opt={"permission": "person.unmask"},
+        media_type="application/json",
+        summary="Everything held about the person, as a file for their access request "
+        "(needs person.export too; unmasked; watermarked and audited)",
+    )
+    async def personal_data(
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        data = await subject_access.personal_data(db, principal, person_id)
+        return Response(
+            content=msgspec.json.encode(data),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="personal-data-{person_id}.json"'},
+        )
 
     @post(
         "/{person_id:uuid}/move",

@@ -100,6 +100,12 @@ async def people_unmask(w: World) -> Example:
     return Example(f"{API}/{someone}/unmask", owner_sees=('"id_card":"320502',))
 
 
+@register("GET", f"{API}/{{person_id:uuid}}/personal-data")
+async def people_personal_data(w: World) -> Example:
+    someone = await person(w, w.b1)
+    return Example(f"{API}/{someone}/personal-data", owner_sees=(str(someone), '"id_card":"320502'))
+
+
 @register("POST", f"{API}/{{person_id:uuid}}/move")
 async def people_move(w: World) -> Example:
     someone = await person(w, w.b1, member=True)
