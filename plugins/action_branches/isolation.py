@@ -35,6 +35,12 @@ async def _ok(world: Any, method: str, url: str, body: Any = None, expect: int =
     return response.json() if response.content else None
 
 
+def id_card(birth: dt.date, number: int) -> str:
+    """The ``number``-th (0-999) valid ID card number of a Zhenjiang resident born on ``birth``."""
+    order, rest = number % 100, number // 100
+    return make_id_card("321111", birth, order, ("female", "male")[rest % 2], variant=rest // 2)
+
+
 async def person(world: Any) -> str:
     """A fresh person of district A whose formal branch is B1 (under C1)."""
     for _attempt in range(8):

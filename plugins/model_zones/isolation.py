@@ -33,6 +33,12 @@ def _state(world: Any) -> dict[str, Any]:
     return state
 
 
+def id_card(birth: dt.date, number: int) -> str:
+    """The ``number``-th (0-999) valid ID card number of a Zhenjiang resident born on ``birth``."""
+    order, rest = number % 100, number // 100
+    return make_id_card("321111", birth, order, ("female", "male")[rest % 2], variant=rest // 2)
+
+
 async def _person(world: Any) -> str:
     """A person of A at C1: the lead secretary of the zones (created once per world)."""
     state = _state(world)

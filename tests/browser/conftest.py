@@ -80,7 +80,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     # The platform process gets only its own settings (the test run's QUANYU_TEST_* are not settings).
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUANYU_")}
-    env.update(QUANYU_VAR_DIR=str(var), QUANYU_PORT=str(port))
+    # Every browser test logs the same accounts in from 127.0.0.1, many times within the limits' window.
+    env.update(
+        QUANYU_VAR_DIR=str(var),
+        QUANYU_PORT=str(port),
+        QUANYU_LOGIN_LIMIT_PER_ACCOUNT="1000",
+        QUANYU_LOGIN_LIMIT_PER_ADDRESS="100000",
+    )
     districts = {"a": f"ba{secrets.token_hex(3)}", "b": f"bb{secrets.token_hex(3)}"}
     server = Server(f"http://127.0.0.1:{port}", env, districts)
     server.quanyu("db", "upgrade")
