@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from core.attachments.routes import UPLOAD_LIMIT
 from core.auth import service as auth_service
 from core.auth import totp
 from core.auth.routes import session_cookie
@@ -766,7 +767,7 @@ class AttachmentPanel(Controller):
         found, principal = await signed_in(request, db, tenant)
         return await attachment_panel(db, found, principal, owner, owner_id)
 
-    @post("/", request_max_body_size=200 * 1024 * 1024 + 64 * 1024, status_code=200, media_type="text/html")
+    @post("/", request_max_body_size=UPLOAD_LIMIT, status_code=200, media_type="text/html")
     async def upload(
         self,
         request: Request[Any, Any, Any],

@@ -187,21 +187,19 @@ def test_two_districts_are_driven_through_both_api_processes(drill: Drill) -> No
         assert jingkou_a.get(f"/api/v1/org/nodes/{street}").status_code == 404
 
 
-def test_a_plugin_enabled_through_one_process_is_gated_accordingly_in_the_other_within_a_second(
+def test_a_plugin_enabled_through_one_process_is_gated_accordingly_in_the_other_at_once(
     drill: Drill,
 ) -> None:
+    # Each request reads the district's plugin-state version from Redis, so the very next request through the
+    # other process must see the change: no waiting, no timing.
     with drill.client(drill.api_a, "runzhou") as via_a, drill.client(drill.api_b, "runzhou") as via_b:
         route = "/api/v1/m/co_building/agreements"
         assert via_b.get(route).status_code == 404  # never enabled: the mechanism does not exist here
         _enable(via_a, "co_building")
-        enabled_at = time.monotonic()
-        wait_for("process B to open co_building", lambda: via_b.get(route).status_code == 200, timeout=5)
-        assert time.monotonic() - enabled_at < 1.0, "process B served the old plugin state for over a second"
+        assert via_b.get(route).status_code == 200, "process B served the old plugin state after the enable"
 
         assert via_b.post("/api/v1/plugins/co_building/disable").status_code == 200
-        disabled_at = time.monotonic()
-        wait_for("process A to close co_building", lambda: via_a.get(route).status_code == 404, timeout=5)
-        assert time.monotonic() - disabled_at < 1.0, "process A served the old plugin state for over a second"
+        assert via_a.get(route).status_code == 404, "process A served the old plugin state after the disable"
     with drill.client(drill.api_b, "jingkou") as jingkou:
         assert jingkou.get(route).status_code == 404  # the other district was never touched
 
