@@ -191,56 +191,20 @@ class Postgres:
         if pid_file.exists():
             stop_pid(self.pid, signal.SIGINT, timeout=60)
 
+    def _psql_command(self, database: str, *arguments: str) -> list[str]:
+        return [
+            pg_bin("psql"),
+            *("-X", "-q", "-v", "ON_ERROR_STOP=1"),
+            *("-h", str(self.socket_dir), "-p", str(self.port), "-U", "postgres", "-d", database),
+            *arguments,
+        ]
+
     def psql(self, sql: str, database: str = "postgres", *extra: str) -> str:
-        result = subprocess.run(
-            [
-                pg_bin("psql"),
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                str(self.socket_dir),
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                *extra,
-                "-c",
-                sql,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return result.stdout.strip()
+        command = self._psql_command(database, "-A", "-t", *extra, "-c", sql)
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
 
     def run_file(self, path: Path, database: str = "postgres") -> None:
-        subprocess.run(
-            [
-                pg_bin("psql"),
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                str(self.socket_dir),
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                "-f",
-                str(path),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run(self._psql_command(database, "-f", str(path)), check=True, capture_output=True)
 
 
 @dataclass
