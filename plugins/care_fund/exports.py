@@ -1,17 +1,19 @@
 """The disclosure report (公示) as files: a spreadsheet (openpyxl) and a PDF (reportlab, with its
-built-in CID font ``STSong-Light`` so Chinese renders without font files). Every export is audited."""
+built-in CID font ``STSong-Light`` so Chinese renders without font files). Every export is audited and
+carries the platform's export watermark (who exported it, when): the report names the people it helped."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import uuid
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.api import Principal
+from core.api import Principal, district_now, export_watermark, watermark_workbook
 from plugins.care_fund import services
 from plugins.care_fund.schemas import DisclosureOut
 
@@ -58,7 +60,7 @@ def rows_of(report: DisclosureOut) -> list[list[str]]:
     return lines
 
 
-def to_xlsx(report: DisclosureOut) -> bytes:
+def to_xlsx(report: DisclosureOut, principal: Principal, at: dt.datetime) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -69,12 +71,13 @@ def to_xlsx(report: DisclosureOut) -> bytes:
         sheet.append(line)
     for column, width in zip("ABCDE", (18, 14, 14, 30, 14), strict=True):
         sheet.column_dimensions[column].width = width
+    watermark_workbook(book, principal.display_name, principal.username, at)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def to_pdf(report: DisclosureOut) -> bytes:
+def to_pdf(report: DisclosureOut, principal: Principal, at: dt.datetime) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -99,9 +102,27 @@ def to_pdf(report: DisclosureOut) -> bytes:
             ]
         )
     )
+    mark = export_watermark(principal.display_name, principal.username, at)
+
+    def mark_page(canvas: Any, page: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(CJK_FONT, 8)
+        canvas.setFillColor(colors.grey)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 20, mark)
+        canvas.drawRightString(A4[0] - page.rightMargin, 20, str(canvas.getPageNumber()))
+        canvas.restoreState()
+
     out = io.BytesIO()
-    document = SimpleDocTemplate(out, pagesize=A4, title=lines[0][0], author="quanyu care_fund")
-    document.build([Paragraph(lines[0][0], title), Paragraph(lines[1][0], body), Spacer(1, 8), table])
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=lines[0][0],
+        author=principal.username,
+        subject=mark,
+        creator="quanyu care_fund",
+    )
+    story = [Paragraph(lines[0][0], title), Paragraph(lines[1][0], body), Spacer(1, 8), table]
+    document.build(story, onFirstPage=mark_page, onLaterPages=mark_page)
     return out.getvalue()
 
 
@@ -116,8 +137,10 @@ async def export(
     """The fund's disclosure report as ``kind`` ("xlsx" or "pdf") and its file name; audited."""
     report = await services.disclosure(session, principal, fund_id, start, end)
     fund = await services.fund_in_scope(session, principal, fund_id, services.READ)
-    content = to_xlsx(report) if kind == "xlsx" else to_pdf(report)
-    await services.audit_export(session, report, kind, fund.org_node_id)
+    at = district_now()
+    content = to_xlsx(report, principal, at) if kind == "xlsx" else to_pdf(report, principal, at)
+    mark = export_watermark(principal.display_name, principal.username, at)
+    await services.audit_export(session, report, kind, fund.org_node_id, mark)
     return content, f"{report.fund_name}公示{report.start.isoformat()}_{report.end.isoformat()}.{kind}"
 
 

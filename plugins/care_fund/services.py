@@ -1064,7 +1064,7 @@ async def disclosure(
 
 
 async def audit_export(
-    session: AsyncSession, report: DisclosureOut, kind: str, org_node_id: uuid.UUID
+    session: AsyncSession, report: DisclosureOut, kind: str, org_node_id: uuid.UUID, watermark: str
 ) -> None:
     await audit(
         session,
@@ -1072,7 +1072,13 @@ async def audit_export(
         object_type="care_fund",
         object_id=report.fund_id,
         org_node_id=org_node_id,
-        changes={"format": kind, "start": report.start.isoformat(), "end": report.end.isoformat()},
+        changes={
+            "format": kind,
+            "start": report.start.isoformat(),
+            "end": report.end.isoformat(),
+            "rows": len(report.disbursements),
+            "watermark": watermark,
+        },
     )
 
 

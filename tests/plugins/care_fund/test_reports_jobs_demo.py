@@ -98,16 +98,19 @@ async def test_the_disclosure_exports_as_a_spreadsheet_and_a_pdf_and_each_export
     sheet = await cf.call(admin, "GET", f"/funds/{world.fund_id}/disclosure.xlsx", expect=200)
     assert sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in sheet.headers["content-disposition"]
-    cells = [
-        c for row in load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True) for c in row
-    ]
+    book = load_workbook(io.BytesIO(sheet.content))
+    cells = [c for row in book.active.iter_rows(values_only=True) for c in row]
     assert "党费划转" in cells and "王*兰" in cells and "王桂兰" not in cells and "38500.00" in cells
+    assert admin.user.username in book.properties.description and "导出" in book.properties.description
+    assert admin.user.username in book.active.oddHeader.center.text, "the watermark prints on every page"
     pdf = await cf.call(admin, "GET", f"/funds/{world.fund_id}/disclosure.pdf", expect=200)
     assert pdf.content.startswith(b"%PDF") and b"STSong-Light" in pdf.content
+    assert f"/Author ({admin.user.username})".encode() in pdf.content, "the PDF names who exported it"
     auditor = await make_actor("audit_admin", tenant=admin.tenant)
     records = await audit_records(client, auditor, "care_fund.disclosure_export")
-    formats = [r["changes"]["format"] for r in records if r["object_id"] == world.fund_id]
-    assert sorted(formats) == ["pdf", "xlsx"]
+    mine = [r["changes"] for r in records if r["object_id"] == world.fund_id]
+    assert sorted(c["format"] for c in mine) == ["pdf", "xlsx"]
+    assert all(c["rows"] == 1 and admin.user.username in c["watermark"] for c in mine)
 
 
 async def test_the_nightly_trial_balance_alerts_the_districts_administrators_on_an_imbalance(
