@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -118,6 +119,7 @@ async def test_erasure_of_an_active_member_erases_contact_data_and_says_what_it_
             "name": "李秀英",
             "hardship": "illness",
             "person_id": person,
+            "note": "独居，儿子在外地",
         },
     )
     assert beneficiary.status_code == 201, beneficiary.text
@@ -131,13 +133,16 @@ async def test_erasure_of_an_active_member_erases_contact_data_and_says_what_it_
     assert decided.status_code == 200, decided.text
     outcome = decided.json()
     assert outcome["status"] == "done"
-    assert [item["fields"] for item in outcome["erased"]] == [["phone", "address", "work_unit"]]
+    assert outcome["erased"][0]["fields"] == ["phone", "address", "work_unit"]
     kept = {item["table"] or "": item for item in outcome["kept"]}
     membership = next(item for item in outcome["kept"] if "party_status" in item["fields"])
     assert "active party member" in membership["reason"]
     assert "name" in next(item for item in outcome["kept"] if "id_card" in item["fields"])["fields"]
     assert kept["person_relation"]["rows"] == 1
-    assert "by hand" in kept["care_fund_beneficiary"]["reason"]  # the mechanism declares no erasure
+    # The care fund says for itself what it erased (the note) and what it keeps (the beneficiary) and why.
+    fund_erased = next(item for item in outcome["erased"] if item["table"] == "care_fund_beneficiary")
+    assert fund_erased["fields"] == ["note"] and fund_erased["rows"] == 1
+    assert "accountable" in kept["care_fund_beneficiary"]["reason"]
     assert "Cybersecurity Law" in kept["audit_record"]["reason"]
     assert "Kept:" in outcome["outcome"] and "active party member" in outcome["outcome"]
 
@@ -151,12 +156,49 @@ async def test_erasure_of_an_active_member_erases_contact_data_and_says_what_it_
     assert (await client.post(f"{API}/{person}/unmask", headers=admin.headers)).json()["phone"] is None
 
     records = await audit_records(client, admin, make_user, login, "person.erasure_apply")
-    assert records[0]["changes"]["erased"] == ["person.phone", "person.address", "person.work_unit"]
+    assert records[0]["changes"]["erased"] == [
+        "person.phone",
+        "person.address",
+        "person.work_unit",
+        "care_fund_beneficiary.note",
+    ]
     assert "person.party_status" in records[0]["changes"]["kept"]
     text = json.dumps(
         await audit_records(client, admin, make_user, login, "person.update"), ensure_ascii=False
     )
     assert "梦溪路1号" not in text and "梦溪机械厂" not in text
+    assert "独居" not in json.dumps(records, ensure_ascii=False)
+
+
+async def test_a_table_of_a_mechanism_that_declares_no_erasure_is_reported_as_kept_for_review(
+    client, admin, tree, database
+):
+    """Saying nothing never passes for erased: without the mechanism's hook its rows are listed as kept."""
+    from core.people.data_requests import erase
+    from core.people.models import Person
+
+    person = await create(client, admin, tree["branch"], 7)
+    assert (await client.post("/api/v1/plugins/care_fund/enable", headers=admin.headers)).status_code == 200
+    beneficiary = await client.post(
+        "/api/v1/m/care_fund/beneficiaries",
+        headers=admin.headers,
+        json={
+            "org_node_id": str(tree["branch"].id),
+            "kind": "member",
+            "name": "李秀英",
+            "hardship": "illness",
+            "person_id": person,
+        },
+    )
+    assert beneficiary.status_code == 201, beneficiary.text
+    async with database.transaction(admin.tenant.id) as session:
+        row = await session.get_one(Person, (admin.tenant.id, uuid.UUID(person)))
+        erased, kept = await erase(session, row, plugin_host=None)
+        await session.rollback()
+    by_table = {item["table"]: item for item in kept}
+    assert by_table["care_fund_beneficiary"]["rows"] == 1
+    assert "by hand" in by_table["care_fund_beneficiary"]["reason"]
+    assert not any(item["table"] == "care_fund_beneficiary" for item in erased)
 
 
 async def test_erasure_of_someone_never_a_member_erases_their_details_and_ties_too(client, admin, tree):
