@@ -252,6 +252,7 @@ async def test_a_refusal_needs_a_reason_leaves_the_person_alone_and_is_final(cli
         ({"changes": {"education": "phd"}}, "changes.education"),
         ({"changes": {"party_status": "none", "joined_on": "2001-07-01"}}, "changes.joined_on"),
         ({"changes": {"colour": "red"}}, "changes.colour"),
+        ({"changes": {"gender": "male"}}, "changes.gender"),
         ({"changes": {"name": "x"}, "reason": "x" * 501}, "reason"),
         ({}, "changes"),
     ],
@@ -292,3 +293,22 @@ async def test_outside_the_subtree_or_district_is_404_and_deciding_needs_the_per
     assert (await client.get(f"{API}/{person}/data-requests", headers=admin.headers)).json()[0][
         "status"
     ] == "open"
+
+
+async def test_a_corrected_date_and_id_card_are_applied_as_an_edit_would(client, admin, tree):
+    person = await create(client, admin, tree["branch"], 8)
+    filed = await client.post(
+        f"{API}/{person}/data-requests/correction",
+        headers=admin.headers,
+        json={"changes": {"joined_on": "2000-07-01", "id_card": card(9)}},
+    )
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["requested_changes"]["id_card"] != card(9)  # masked
+    decided = await client.post(
+        f"{API}/{person}/data-requests/{filed.json()['id']}/decide",
+        headers=admin.headers,
+        json={"decision": "apply"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert (await client.get(f"{API}/{person}", headers=admin.headers)).json()["joined_on"] == "2000-07-01"
+    assert (await client.post(f"{API}/{person}/unmask", headers=admin.headers)).json()["id_card"] == card(9)

@@ -126,8 +126,17 @@ def _validate_correction(person: Person, changes: PersonUpdate) -> dict[str, Any
         values["phone"] = normalise_phone(values["phone"], "changes.phone")
     if "name" in values and not " ".join(values["name"].split()):
         raise invalid_field("changes.name", _("This field is required."), code="missing")
-    birth_date = check_id_card(values["id_card"]).birth_date if "id_card" in values else person.birth_date
-    merged = {field: values.get(field, getattr(person, field)) for field in MEMBERSHIP_FIELDS[:3]}
+    card = check_id_card(values["id_card"]) if "id_card" in values else None
+    gender = card.gender if card else person.gender
+    if "gender" in values and values["gender"] != gender:
+        raise invalid_field(
+            "changes.gender", _("The gender does not match the ID card number."), code="id_card_mismatch"
+        )
+    birth_date = card.birth_date if card else person.birth_date
+    merged = {
+        field: values.get(field, getattr(person, field))
+        for field in ("party_status", "joined_on", "full_member_on")
+    }
     problems = services.check_membership(
         party_status=merged["party_status"],
         joined_on=merged["joined_on"],
@@ -232,7 +241,9 @@ async def decide(
         row.outcome = f"Refused: {reason}"
     elif row.kind == "correction":
         require(principal, "person.write")
-        values = json.loads(crypto.decrypt(row.tenant_id, row.changes_encrypted or "null")) or {}
+        values = (
+            json.loads(crypto.decrypt(row.tenant_id, row.changes_encrypted)) if row.changes_encrypted else {}
+        )
         changes = msgspec.convert(values, PersonUpdate)
         await services.update_person(
             session, principal, person.id, changes, audit_values=False, audit_detail=f"request {row.id}"
