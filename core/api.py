@@ -55,6 +55,7 @@ from core.notifications.service import NotificationTemplate, notify, register_te
 from core.orgs.kinds import NodeAttrs, NodeKind, allow_parent, get_kind, register_kind
 from core.orgs.models import OrgNode, in_subtree
 from core.orgs.services import add_node, ancestors
+from core.people.data_requests import ErasureItem
 from core.people.models import Affiliation, Person
 from core.people.services import AffiliationKind, register_affiliation_kind
 from core.people.validation import make_id_card
@@ -79,6 +80,7 @@ __all__ = [
     "ConsolePages",
     "CrossTenantWrite",
     "CurrentPrincipal",
+    "ErasureItem",
     "FieldProblem",
     "Figure",
     "Forbidden",

@@ -36,6 +36,7 @@ ENCRYPTED_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
         "phone_encrypted": ("phone_index", "phone"),
     },
     "app_user": {"email_encrypted": (None, "email"), "totp_secret_encrypted": (None, "totp_secret")},
+    "person_data_request": {"changes_encrypted": (None, "data_request")},
 }
 # Job payload keys holding ciphertext, by job name (the outbox row's ``payload``, encrypted with the
 # key of the row's tenant): invitation and reset tokens on their way to the email job.

@@ -191,3 +191,16 @@ def quanyu_isolation_examples() -> Any:
 
     Every route a plugin adds must have one, or the suite fails. Platform-wide.
     """
+
+
+@hookspec
+async def quanyu_person_erasure(tenant_id: Any, person_id: Any, session: Any) -> Any:
+    """A person's erasure request was granted: erase what the plugin holds about them that it is not
+    obliged to keep, and return a list of ``core.api.ErasureItem`` (or dicts of the same fields) saying,
+    for each kind of record, whether it was erased or kept and why.
+
+    Called for every installed plugin, enabled in the district or not (a disabled plugin's data is
+    still held), inside the decision's transaction, each in a savepoint: a plugin that raises has its
+    writes undone and its tables reported as kept. A table of the plugin that refers to people and is
+    named in no item is reported as kept for review by hand, so saying nothing never passes for erased.
+    """

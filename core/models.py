@@ -7,7 +7,7 @@ from core.db.base import Base
 from core.jobs.models import OutboxEntry
 from core.notifications.models import Notification, NotificationDelivery, NotificationPreference
 from core.orgs.models import OrgNode
-from core.people.models import Affiliation, Person, PersonRelation
+from core.people.models import Affiliation, Person, PersonDataRequest, PersonRelation
 from core.plugins.models import TenantPlugin
 from core.tenancy.models import Tenant
 
@@ -27,6 +27,7 @@ __all__ = [
     "OutboxEntry",
     "PasswordHistory",
     "Person",
+    "PersonDataRequest",
     "PersonRelation",
     "Role",
     "RoleAssignment",

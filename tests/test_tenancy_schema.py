@@ -48,6 +48,7 @@ CORE_TENANT_TABLES = {
     "org_node",
     "password_history",
     "person",
+    "person_data_request",
     "person_relation",
     "role",
     "role_assignment",

@@ -44,6 +44,12 @@ for _p in (
     Permission("person.unmask", "查看敏感信息", "Show full ID card numbers and phones (audited)", "system"),
     Permission("person.import", "导入人员", "Import people and organisations from spreadsheets", "system"),
     Permission("person.export", "导出人员", "Export people to spreadsheets", "system"),
+    Permission(
+        "person.rights",
+        "处理个人信息权利请求",
+        "Decide people's requests to correct or erase their data (applies them; audited)",
+        "system",
+    ),
     Permission("user.read", "查看账号", "Read user accounts"),
     Permission("user.write", "管理账号", "Create, disable, invite and reset user accounts", "system"),
     Permission("role.read", "查看角色", "Read roles and grants"),
@@ -76,6 +82,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "person.unmask",
                 "person.import",
                 "person.export",
+                "person.rights",
                 "user.read",
                 "user.write",
                 "tenant.configure",
@@ -102,6 +109,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "person.unmask",
                 "person.import",
                 "person.export",
+                "person.rights",
                 "user.read",
             }
         ),

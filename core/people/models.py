@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,8 @@ GENDERS = ("male", "female")
 PARTY_STATUSES = ("full", "probationary", "none")
 MEMBER_STATUSES = ("full", "probationary")
 CATEGORIES = ("in_service", "retired", "mobile", "resident")
+DATA_REQUEST_KINDS = ("correction", "erasure")
+DATA_REQUEST_STATUSES = ("open", "done", "refused")
 EDUCATIONS = (
     "primary",
     "junior_secondary",
@@ -122,3 +125,32 @@ class Affiliation(TenantScoped, Base):
     role: Mapped[str | None] = mapped_column(String(60), default=None)
     started_on: Mapped[dt.date]
     ended_on: Mapped[dt.date | None] = mapped_column(default=None)
+
+
+class PersonDataRequest(TenantScoped, Timestamped, Base):
+    """A person's request to correct or erase their data (PIPL arts. 46-47), and how it was decided.
+
+    A correction's new values are personal data: they are kept encrypted (``changes_encrypted``) only
+    while the request is open and dropped once it is decided; ``fields`` names them in clear, which is
+    all the audit log and lists ever show. ``outcome`` says what was done, and for an erasure what was
+    erased and what was kept and why (``outcome_detail``).
+    """
+
+    __tablename__ = "person_data_request"
+    __table_args__ = (
+        CheckConstraint("kind IN ('correction', 'erasure')", name="kind"),
+        CheckConstraint("status IN ('open', 'done', 'refused')", name="status"),
+    )
+
+    person_id: Mapped[uuid.UUID] = tenant_fk("person", ondelete="CASCADE")
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    changes_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    decision_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    outcome: Mapped[str | None] = mapped_column(Text, default=None)
+    outcome_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
-from core.people import services, subject_access
+from core.people import data_requests, services, subject_access
 from core.people.schemas import (
     AffiliationEnd,
     AffiliationIn,
     AffiliationKindOut,
     AffiliationOut,
     Category,
+    CorrectionRequestIn,
+    DataRequestDecision,
+    DataRequestOut,
+    ErasureRequestIn,
     PartyStatus,
     PersonCreate,
     PersonMove,
@@ -131,6 +135,65 @@ class PeopleController(Controller):
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="personal-data-{person_id}.json"'},
         )
+
+    @post(
+        "/{person_id:uuid}/data-requests/correction",
+        opt={"permission": "person.write"},
+        summary="File the person's request to correct their data (checked as a change is; decided later)",
+    )
+    async def request_correction(
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[CorrectionRequestIn],
+    ) -> DataRequestOut:
+        return data_requests.request_out(await data_requests.file_correction(db, principal, person_id, data))
+
+    @post(
+        "/{person_id:uuid}/data-requests/erasure",
+        opt={"permission": "person.write"},
+        summary="File the person's request to erase their data (decided later)",
+    )
+    async def request_erasure(
+        self,
+        db: DB,
+        principal: CurrentPrincipal,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[ErasureRequestIn],
+    ) -> DataRequestOut:
+        return data_requests.request_out(await data_requests.file_erasure(db, principal, person_id, data))
+
+    @get(
+        "/{person_id:uuid}/data-requests",
+        opt={"permission": "person.read"},
+        summary="The person's correction and erasure requests and how each was decided",
+    )
+    async def list_data_requests(
+        self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
+    ) -> list[DataRequestOut]:
+        rows = await data_requests.list_requests(db, principal, person_id)
+        return [data_requests.request_out(row) for row in rows]
+
+    @post(
+        "/{person_id:uuid}/data-requests/{request_id:uuid}/decide",
+        opt={"permission": "person.rights"},
+        status_code=200,
+        summary="Apply or refuse a correction or erasure request; an erasure says what it kept and why",
+    )
+    async def decide_data_request(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        principal: CurrentPrincipal,
+        person_id: FromPath[uuid.UUID],
+        request_id: FromPath[uuid.UUID],
+        data: JSONBody[DataRequestDecision],
+    ) -> DataRequestOut:
+        row = await data_requests.decide(
+            db, principal, person_id, request_id, data, plugin_host=request.app.state.plugin_host
+        )
+        return data_requests.request_out(row)
 
     @post(
         "/{person_id:uuid}/move",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
@@ -65,6 +65,53 @@ class PersonUpdate(Input):
     address: AddressText | UnsetType | None = UNSET
     lost_contact: bool | UnsetType = UNSET
     last_contact_on: dt.date | UnsetType | None = UNSET
+
+
+ReasonText = Annotated[str, Meta(max_length=500)]
+
+
+class CorrectionRequestIn(Input):
+    """The person asks for fields of their record to be corrected (checked as a change is)."""
+
+    changes: PersonUpdate
+    reason: ReasonText | None = None
+
+
+class ErasureRequestIn(Input):
+    reason: ReasonText | None = None
+
+
+class DataRequestDecision(Input):
+    """Apply the request, or refuse it saying why."""
+
+    decision: Literal["apply", "refuse"]
+    reason: ReasonText | None = None
+
+
+class ErasureItemOut(Output, kw_only=True):
+    what: str
+    table: str | None
+    fields: list[str]
+    rows: int | None
+    reason: str | None
+
+
+class DataRequestOut(Output, kw_only=True):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    kind: str
+    status: str
+    fields: list[str]
+    requested_changes: dict[str, Any] | None
+    reason: str | None
+    requested_by: uuid.UUID | None
+    requested_at: dt.datetime
+    decided_by: uuid.UUID | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    outcome: str | None
+    erased: list[ErasureItemOut]
+    kept: list[ErasureItemOut]
 
 
 class PersonMove(Input):

@@ -383,8 +383,16 @@ async def person_in_scope(
 
 
 async def update_person(
-    session: AsyncSession, principal: Principal, person_id: uuid.UUID, data: PersonUpdate
+    session: AsyncSession,
+    principal: Principal,
+    person_id: uuid.UUID,
+    data: PersonUpdate,
+    *,
+    audit_values: bool = True,
+    audit_detail: str | None = None,
 ) -> Person:
+    """Change a person; with ``audit_values`` false the audit record names the changed fields only
+    (a data-subject request's changes: core/people/data_requests.py)."""
     person = await person_in_scope(session, principal, person_id, "person.write")
     if person.archived_at is not None:
         raise Conflict(_("The person is archived; restore the record before changing it."), code="archived")
@@ -446,7 +454,7 @@ async def update_person(
         )
     elif was_member and person.party_status not in MEMBER_STATUSES:
         await _close_relation(session, person.id, dt.date.today())
-    changes = audit.diff(before, snapshot(person))
+    changes = audit.diff(before, snapshot(person), sensitive=() if audit_values else before.keys())
     if changes:
         await session.flush()
         await audit.record(
@@ -456,6 +464,7 @@ async def update_person(
             object_id=person.id,
             org_node_id=person.org_node_id,
             changes=changes,
+            detail=audit_detail,
         )
     return person
 

@@ -21,12 +21,14 @@ from typing import Any
 
 from core.api import (
     AttachmentOwner,
+    ErasureItem,
     Figure,
     Manifest,
     MigrationLocation,
     NotificationTemplate,
     OrgNode,
     PluginPermission,
+    _,
     add_catalog,
     hookimpl,
     register_template,
@@ -139,6 +141,41 @@ def quanyu_attachment_owners() -> list[AttachmentOwner]:
     return [
         AttachmentOwner(f"{SLUG}.transaction", CareFundTransaction, services.READ, services.RECORD),
         AttachmentOwner(f"{SLUG}.disbursement", CareFundDisbursement, services.READ, services.RECORD),
+    ]
+
+
+@hookimpl
+async def quanyu_person_erasure(tenant_id: Any, person_id: Any, session: Any) -> list[ErasureItem]:
+    """A granted erasure: the free-text note about the person goes; who was helped and why stays,
+    since the fund's payments to them must stay accountable to its donors and auditors."""
+    from sqlalchemy import func, select, update
+
+    from plugins.care_fund.models import CareFundBeneficiary
+
+    mine = CareFundBeneficiary.person_id == person_id
+    rows = int(await session.scalar(select(func.count()).select_from(CareFundBeneficiary).where(mine)) or 0)
+    if not rows:
+        return []
+    await session.execute(update(CareFundBeneficiary).where(mine).values(note=None))
+    return [
+        ErasureItem(
+            what=_("Care-fund notes about the person"),
+            erased=True,
+            table="care_fund_beneficiary",
+            fields=["note"],
+            rows=rows,
+        ),
+        ErasureItem(
+            what=_("Care-fund beneficiary records"),
+            erased=False,
+            reason=_(
+                "The fund's payments must stay accountable to its donors and auditors: who was helped, "
+                "and for which hardship, is kept with the ledger."
+            ),
+            table="care_fund_beneficiary",
+            fields=["name", "kind", "hardship", "person_id"],
+            rows=rows,
+        ),
     ]
 
 

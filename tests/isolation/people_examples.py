@@ -158,3 +158,59 @@ async def people_end_affiliation(w: World) -> Example:
     return Example(
         f"{API}/{someone}/affiliations/{tie}/end", json={}, readback=f"{API}/{someone}/affiliations"
     )
+
+
+async def data_request(w: World, person_id: uuid.UUID, body: dict[str, object] | None = None) -> uuid.UUID:
+    """A fresh open request about one of A's people under S1 (a correction of the address by default)."""
+    kind = "erasure" if body is None else "correction"
+    response = await w.call(
+        w.owners["system"],
+        "POST",
+        f"{API}/{person_id}/data-requests/{kind}",
+        body if body is not None else {},
+    )
+    assert response.status_code == 201, response.text
+    request_id = uuid.UUID(response.json()["id"])
+    w.remember(request_id, w.paths[w.b1])
+    return request_id
+
+
+@register("POST", f"{API}/{{person_id:uuid}}/data-requests/correction")
+async def people_request_correction(w: World) -> Example:
+    someone = await person(w, w.b1)
+    return Example(
+        f"{API}/{someone}/data-requests/correction",
+        json={"changes": {"address": "解放路9号"}},
+        expect=201,
+        readback=f"{API}/{someone}/data-requests",
+    )
+
+
+@register("POST", f"{API}/{{person_id:uuid}}/data-requests/erasure")
+async def people_request_erasure(w: World) -> Example:
+    someone = await person(w, w.b1)
+    return Example(
+        f"{API}/{someone}/data-requests/erasure",
+        json={},
+        expect=201,
+        readback=f"{API}/{someone}/data-requests",
+    )
+
+
+@register("GET", f"{API}/{{person_id:uuid}}/data-requests")
+async def people_data_requests(w: World) -> Example:
+    someone = await person(w, w.b1)
+    request_id = await data_request(w, someone)
+    return Example(f"{API}/{someone}/data-requests", owner_sees=(str(request_id),))
+
+
+@register("POST", f"{API}/{{person_id:uuid}}/data-requests/{{request_id:uuid}}/decide")
+async def people_decide_data_request(w: World) -> Example:
+    someone = await person(w, w.b1)
+    request_id = await data_request(w, someone, {"changes": {"address": f"解放路{secrets.randbelow(999)}号"}})
+    return Example(
+        f"{API}/{someone}/data-requests/{request_id}/decide",
+        json={"decision": "apply"},
+        readback=f"{API}/{someone}",
+        owner_sees=(str(request_id),),
+    )
