@@ -233,3 +233,29 @@ async def test_members_out_of_contact_beyond_the_district_limit_are_flagged(clie
         await client.get("/api/v1/people", headers=admin.headers, params={"lost_contact": "false"})
     ).json()
     assert [(p["name"], p["contact_overdue"]) for p in others["items"]] == [("王建国", False)]
+
+
+async def test_the_audit_log_records_that_contact_data_changed_never_what_it_says(
+    client, admin, tree, make_user, login
+):
+    body = member(tree["branch"], address="梦溪路12号3单元", work_unit="镇江市第一人民医院")
+    created = (await client.post("/api/v1/people", headers=admin.headers, json=body)).json()
+    updated = await client.patch(
+        f"/api/v1/people/{created['id']}",
+        headers=admin.headers,
+        json={"address": "中山东路8号", "phone": "139 0000 5678", "education": "master"},
+    )
+    assert updated.status_code == 200, updated.text
+
+    auditor = await make_user(admin.tenant, "audit_admin")
+    log = await client.get(
+        "/api/v1/audit", headers=await login(admin.tenant, auditor), params={"object_id": created["id"]}
+    )
+    assert log.status_code == 200
+    by_action = {r["action"]: r["changes"] for r in log.json()["items"]}
+    assert by_action["person.create"]["address"] == ["***", "***"]
+    assert by_action["person.create"]["work_unit"] == ["***", "***"]
+    assert by_action["person.update"]["address"] == ["***", "***"], "that it changed, not what it says"
+    assert by_action["person.update"]["education"][1] == "master", "other fields stay readable"
+    for secret in ("梦溪路", "中山东路", "人民医院", "13800001234", "13900005678", body["id_card"]):
+        assert secret not in log.text

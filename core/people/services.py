@@ -169,8 +169,13 @@ def person_out(
     )
 
 
+# Free text that locates a person: the audit log records that it changed, never what it says (PIPL; the
+# log outlives an erasure request).
+UNRECORDED_IN_AUDIT = ("address", "work_unit")
+
+
 def snapshot(person: Person) -> dict[str, Any]:
-    """What the audit log records of a person: sensitive fields only as their blind index."""
+    """What the audit log may record of a person: sensitive fields only as their blind index."""
     return {
         "name": person.name,
         "gender": person.gender,
@@ -371,7 +376,7 @@ async def insert_person(
         object_type="person",
         object_id=person.id,
         org_node_id=node.id,
-        changes=audit.diff({}, snapshot(person)),
+        changes=audit.diff({}, snapshot(person), sensitive=UNRECORDED_IN_AUDIT),
     )
     return person
 
@@ -454,7 +459,9 @@ async def update_person(
         )
     elif was_member and person.party_status not in MEMBER_STATUSES:
         await _close_relation(session, person.id, dt.date.today())
-    changes = audit.diff(before, snapshot(person), sensitive=() if audit_values else before.keys())
+    changes = audit.diff(
+        before, snapshot(person), sensitive=UNRECORDED_IN_AUDIT if audit_values else before.keys()
+    )
     if changes:
         await session.flush()
         await audit.record(
