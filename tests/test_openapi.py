@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar.routes import HTTPRoute
 
-PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "422")
+PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "413", "415", "422", "429")
 PROBLEM = "application/problem+json"
 
 
@@ -83,3 +83,27 @@ async def test_request_body_schema_names_required_fields(spec_and_app):
     name = create["$ref"].rsplit("/", 1)[-1]
     schema = spec["components"]["schemas"][name]
     assert set(schema["required"]) == {"parent_id", "kind", "name"}
+
+
+async def test_operations_that_need_a_login_declare_the_bearer_token(spec_and_app):
+    spec, _app = spec_and_app
+    assert spec["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": spec["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    declared = {(method, path) for method, path, op in operations(spec) if op.get("security")}
+    assert all(op["security"] == [{"bearer": []}] for _m, _p, op in operations(spec) if op.get("security"))
+    # Logging in, redeeming an invitation, signed file links, health and metrics need no token.
+    for open_operation in (
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/redeem"),
+        ("GET", "/api/v1/files/{token}"),
+        ("GET", "/health/live"),
+        ("GET", "/metrics"),
+    ):
+        assert open_operation not in declared
+    for secured in (("GET", "/api/v1/auth/me"), ("POST", "/api/v1/org/nodes"), ("GET", "/api/v1/audit")):
+        assert secured in declared
+    plugin_operations = {(m, p) for m, p, _op in operations(spec) if p.startswith("/api/v1/m/")}
+    assert plugin_operations and plugin_operations <= declared

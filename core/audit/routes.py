@@ -16,7 +16,7 @@ from core.errors import invalid_field
 from core.i18n import _
 from core.orgs.models import OrgNode
 from core.web.deps import DB, CurrentPrincipal, Paging
-from core.web.schemas import Output, Page, paginate
+from core.web.schemas import Output, Page, QueryDateTime, paginate, parse_query_datetime
 
 
 class AuditOut(Output):
@@ -74,8 +74,8 @@ class AuditController(Controller):
         username: Annotated[str | None, Parameter(max_length=64)] = None,
         object_id: Annotated[str | None, Parameter(max_length=64)] = None,
         success: FromQuery[bool | None] = None,
-        since: FromQuery[dt.datetime | None] = None,
-        until: FromQuery[dt.datetime | None] = None,
+        since: QueryDateTime = None,
+        until: QueryDateTime = None,
     ) -> Page[AuditOut]:
         stmt = records_select(
             principal,
@@ -84,8 +84,8 @@ class AuditController(Controller):
             username=username,
             object_id=object_id,
             success=success,
-            since=since,
-            until=until,
+            since=parse_query_datetime("since", since),
+            until=parse_query_datetime("until", until),
         )
         rows, total = await paginate(db, stmt, page)
         return Page(items=[audit_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)

@@ -16,6 +16,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
@@ -63,8 +64,20 @@ ERROR_RESPONSES: dict[int, ResponseSpec] = {
         (404, "Absent or outside the caller's scope"),
         (409, "Conflicts with existing data"),
         (413, "Request body too large"),
+        (415, "File or media type not accepted"),
         (422, "Invalid input; `errors` names each field"),
         (429, "Too many requests"),
+    )
+}
+
+# The API's credential: the token login returns, sent as `Authorization: Bearer <token>`. The console's
+# session cookie carries the same token (with a CSRF header on writes); the document names the bearer form.
+BEARER_SCHEME = "bearer"
+SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
+    BEARER_SCHEME: SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="The token `POST /api/v1/auth/login` returns; the console's session cookie carries it too.",
     )
 }
 
@@ -101,13 +114,17 @@ def plugin_routers(host: PluginHost) -> list[Router]:
     return routers
 
 
-def _document_errors(app: Litestar) -> None:
+def _document_errors_and_security(app: Litestar) -> None:
+    """Every operation documents the problem responses, and every one that needs a login says so
+    (clients and fuzzers learn from the document which calls refuse without the token)."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             responses = dict(handler.responses or {})
             for status, spec in ERROR_RESPONSES.items():
                 responses.setdefault(status, spec)
             handler.responses = responses
+            if not handler.opt.get("exclude_from_auth"):
+                handler.security = [{BEARER_SCHEME: []}]
 
 
 def create_app(
@@ -202,6 +219,7 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Quanyu 全域党建 API",
             version="1",
+            components=Components(security_schemes=SECURITY_SCHEMES),
             path="/schema",
             # The UI's assets are served by the platform: district intranets often cannot reach a CDN.
             render_plugins=[
@@ -226,5 +244,5 @@ def create_app(
     app.state.redis = redis
     app.state.plugin_host = plugin_host
     app.state.plugin_cache = EnabledCache(redis)
-    _document_errors(app)
+    _document_errors_and_security(app)
     return app

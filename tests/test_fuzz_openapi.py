@@ -1,0 +1,268 @@
+"""Schemathesis fuzzes every operation of the served OpenAPI document, as the district's administrators.
+
+The app under test is the production one: every installed plugin (the suite's fixture plugins left
+out), each enabled for a fresh district of the throwaway test database (PostgreSQL with row-level
+security on the CI half). Separation of duties forbids one account holding every permission, so each
+operation runs as the administrator whose duty covers its permission (system, security or audit).
+Cases come from a fixed seed, a bounded number per operation and generation mode (valid data, then
+data the schema forbids), and each response passes exactly the checks in ``CHECKS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import pyotp
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    ignored_auth,
+]
+# Per operation and generation mode: ~230 operations x 2 modes make about 3,600 cases, a couple of minutes.
+MAX_EXAMPLES = 8
+CASES_PROPERTY = "schemathesis_cases_per_operation"
+ADMIN_ROLES = ("system_admin", "security_admin", "audit_admin")
+
+# Operations fuzzing cannot keep calling with the administrators' sessions (each reason stated):
+EXCLUDED = {
+    # Ends the session every later case runs with.
+    ("POST", "/api/v1/auth/logout"): "ends the fuzzing session",
+    # Revoking a session by id can hit the administrator's own current one.
+    ("DELETE", "/api/v1/auth/sessions/{session_id}"): "can revoke the fuzzing session",
+    # A generated new password that passes the policy would lock the next login out of TEST_PASSWORD.
+    ("POST", "/api/v1/auth/password"): "changes the fuzzing account's password",
+}
+# 403 codes that mean the administrator lost access to everything, not a refusal of this one case.
+LOCKED_OUT_CODES = {"second_factor_required", "password_change_required"}
+
+
+@dataclass
+class FuzzTarget:
+    app: Any
+    headers_by_role: dict[str, dict[str, str]]
+    permissions_by_role: dict[str, frozenset[str]]
+    permission_of: dict[tuple[str, str], str | None]
+
+
+def _operation_permissions(app: Any) -> dict[tuple[str, str], str | None]:
+    from litestar.routes import HTTPRoute
+
+    found: dict[tuple[str, str], str | None] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)
+        for handler in route.route_handlers:
+            for method in handler.http_methods:
+                found[(method, path)] = handler.opt.get("permission")
+    return found
+
+
+def _production_app(database: Any, redis: Any, host: Any, test_settings: Any) -> Any:
+    from core.settings import override_settings
+    from core.web.app import create_app
+
+    # Without the embedded worker the app's event loop only serves requests; jobs stay queued.
+    override_settings(msgspec.structs.replace(test_settings, embedded_worker=False))
+    try:
+        return create_app(database, redis, plugin_host=host)
+    finally:
+        override_settings(test_settings)
+
+
+@pytest.fixture
+async def fuzz_target(
+    backend: Any, database: Any, client: Any, test_settings: Any, make_tenant: Any, make_user: Any, login: Any
+) -> AsyncIterator[FuzzTarget]:
+    from sqlalchemy import select
+
+    from core.auth.models import Role
+    from core.db.session import Database
+    from core.plugins import state
+    from core.testing import _in_ci, build_plugin_host
+
+    if backend.name == "sqlite" and _in_ci():
+        # CI fuzzes the production database (PostgreSQL, row-level security on) once; the run is long.
+        pytest.skip("CI fuzzes on PostgreSQL")
+    # What a district installs: the entry-point plugins, not the suite's fixture plugins.
+    host = build_plugin_host()
+    tenant = await make_tenant()
+    pending = [manifest.slug for manifest in host.manifests()]
+    while pending:
+        progressed = False
+        for slug in list(pending):
+            try:
+                async with database.transaction(tenant.id) as session:
+                    await state.enable(session, host, tenant.id, slug)
+            except Exception:  # requirements not enabled yet: retried on the next pass
+                continue
+            pending.remove(slug)
+            progressed = True
+        assert progressed, f"plugins that cannot be enabled: {pending}"
+    headers_by_role = {}
+    for role in ADMIN_ROLES:
+        headers = await login(tenant, await make_user(tenant, role))
+        # Enrolled in two-step verification, as the district default requires of administrators: a
+        # fuzzed settings PUT that puts the default back must not lock the run out (403 for every case).
+        setup = await client.post("/api/v1/auth/totp/setup", headers=headers)
+        assert setup.status_code == 200, setup.text
+        code = pyotp.TOTP(setup.json()["secret"]).now()
+        confirmed = await client.post("/api/v1/auth/totp/confirm", headers=headers, json={"code": code})
+        assert confirmed.status_code == 200, confirmed.text
+        headers_by_role[role] = headers
+    async with database.transaction(tenant.id) as session:
+        roles = (await session.scalars(select(Role).where(Role.key.in_(ADMIN_ROLES)))).all()
+        permissions_by_role = {r.key: frozenset(r.permissions) for r in roles}
+
+    # The app runs on schemathesis's own event loop (its ASGI client's thread), so it gets its own
+    # database pools and Redis client there.
+    fuzz_database = Database(backend.app_url, backend.system_url, pool_size=5)
+    redis = None
+    if backend.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(backend.redis_url)
+    app = _production_app(fuzz_database, redis, host, test_settings)
+    app.on_shutdown.append(fuzz_database.dispose)
+    if redis is not None:
+        app.on_shutdown.append(redis.aclose)
+    try:
+        yield FuzzTarget(app, headers_by_role, permissions_by_role, _operation_permissions(app))
+    finally:
+        asgi.shutdown_lifespans()
+
+
+def _role_for(target: FuzzTarget, method: str, path: str) -> str:
+    permission = target.permission_of.get((method, path))
+    for role in ADMIN_ROLES:
+        if permission is None or permission in target.permissions_by_role.get(role, frozenset()):
+            return role
+    return ADMIN_ROLES[0]  # no administrator holds it: the 403 must still be documented
+
+
+@dataclass
+class Tally:
+    """Per operation: cases sent, how many succeeded (2xx), and how many valid requests sent with the
+    token were refused as if the administrator were logged out or locked out of everything."""
+
+    cases: Counter[str] = field(default_factory=Counter)
+    succeeded: Counter[str] = field(default_factory=Counter)
+    locked_out: Counter[str] = field(default_factory=Counter)
+
+
+def _locked_out(response: Any) -> bool:
+    if response.status_code == 401:
+        return True
+    if response.status_code != 403:
+        return False
+    return response.json().get("code") in LOCKED_OUT_CODES
+
+
+def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str], tally: Tally) -> None:
+    secured = bool(
+        operation.schema.raw_schema["paths"][operation.path][operation.method.lower()].get("security")
+    )
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        tally.cases[operation.label] += 1
+        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        if 200 <= response.status_code < 300:
+            tally.succeeded[operation.label] += 1
+        # Negative cases include requests whose token schemathesis left out on purpose: 401 is right there.
+        elif secured and mode is GenerationMode.POSITIVE and _locked_out(response):
+            tally.locked_out[operation.label] += 1
+
+    run()
+
+
+def test_fuzz_every_operation(fuzz_target: FuzzTarget, record_property: Any) -> None:
+    schema = schemathesis.openapi.from_asgi("/schema/openapi.json", fuzz_target.app)
+    tally = Tally()
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 50
+    for operation in operations:
+        key = (operation.method.upper(), operation.path)
+        if key in EXCLUDED:
+            continue
+        headers = fuzz_target.headers_by_role[_role_for(fuzz_target, *key)]
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                _fuzz(operation, mode, headers, tally)
+            except Unsatisfiable:
+                # Nothing of this operation can be invalid (no parameters, no body): no negative cases.
+                if mode is not GenerationMode.NEGATIVE:
+                    raise
+            except BaseException as exc:  # schemathesis reports its findings as a BaseExceptionGroup
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
+                failures.append(f"{operation.label} [{mode.value}]: {exc}")
+    width = max((len(label) for label in tally.cases), default=10)
+    lines = [f"{'operation':<{width}}  cases  2xx"]
+    lines += [
+        f"{label:<{width}}  {tally.cases[label]:>5}  {tally.succeeded[label]:>3}"
+        for label in sorted(tally.cases)
+    ]
+    total = f"total ({len(tally.cases)} operations)"
+    lines.append(f"{total:<{width}}  {sum(tally.cases.values()):>5}  {sum(tally.succeeded.values()):>3}")
+    lines += [f"{method} {path}: not fuzzed, {reason}" for (method, path), reason in EXCLUDED.items()]
+    # Shown at the end of the run by tests/conftest.py (also from an xdist worker, which prints nothing).
+    record_property(CASES_PROPERTY, "\n".join(lines))
+    # The administrators' tokens held to the end (nothing fuzzed logged them out or locked them), and
+    # the run reached the handlers rather than only the validation in front of them.
+    assert not tally.locked_out, f"valid requests refused for the whole session: {dict(tally.locked_out)}"
+    assert sum(tally.succeeded.values()) > len(tally.cases), "too few cases succeeded to mean much"
+    assert not failures, f"{len(failures)} fuzzing failures:\n\n" + "\n\n".join(failures)
+
+
+def test_ignored_auth_fails_an_operation_that_declares_a_login_it_does_not_need(
+    tmp_path: Any, test_settings: Any
+) -> None:
+    """Negative control: the check is live (it would be vacuous if the document declared no security)."""
+    from core.db.session import Database
+    from core.testing import build_plugin_host
+    from core.web.app import BEARER_SCHEME
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")  # /health/live reads nothing
+    app = _production_app(database, None, build_plugin_host(), test_settings)
+    live = next(h for route in app.routes if route.path == "/health/live" for h in route.route_handlers)
+    live.security = [{BEARER_SCHEME: []}]  # /health/live answers anyone: now the document says otherwise
+    try:
+        schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
+        operation = schema["/health/live"]["GET"]
+        with pytest.raises(BaseException, match="API accepts requests without authentication"):
+            _fuzz(operation, GenerationMode.POSITIVE, {"Authorization": "Bearer x"}, Tally())
+    finally:
+        asgi.shutdown_lifespans()
