@@ -21,6 +21,7 @@ from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
 
 from core.attachments.routes import AttachmentController, SignedFileController
+from core.audit.denials import record_refusal
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
 from core.console.app import console_routes, csrf_config, template_config
@@ -199,6 +200,9 @@ def create_app(
         before_send=[add_security_headers],
         request_max_body_size=JSON_BODY_LIMIT,
         exception_handlers=EXCEPTION_HANDLERS,
+        # Every refusal (401 with a known district, 403, 404 after authentication) is audited here, once
+        # for every route, after the refused request's transaction has rolled back.
+        after_exception=[record_refusal],
         openapi_config=OpenAPIConfig(
             title="Quanyu 全域党建 API",
             version="1",
