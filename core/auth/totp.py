@@ -28,6 +28,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable
+from typing import NoReturn
 
 import pyotp
 from sqlalchemy import or_, select, update
@@ -150,6 +151,23 @@ async def recovery_codes_left(session: AsyncSession, user_id: uuid.UUID) -> int:
     return len(list(rows))
 
 
+async def _refuse(
+    session: AsyncSession,
+    action: str,
+    user: User,
+    detail: str,
+    *,
+    field: str,
+    message: str = BAD_CODE,
+    code: str = "wrong_code",
+) -> NoReturn:
+    """A wrong code or password for one of the caller's own second-factor steps: audited as a failure
+    and committed (the refusal rolls the request back, the record must stay), then refused naming ``field``."""
+    await audit.record(session, action, success=False, object_type="user", object_id=user.id, detail=detail)
+    await session.commit()
+    raise invalid_field(field, message, code=code)
+
+
 # --- enrolment ---------------------------------------------------------------------------------------
 
 
@@ -184,16 +202,7 @@ async def confirm_enrolment(
     if user.totp_secret_encrypted is None:
         raise Conflict(_("Start the set-up first."), code="totp_not_started")
     if not await _accept_code(session, principal.tenant_id, user, code):
-        await audit.record(
-            session,
-            "auth.totp_confirm",
-            success=False,
-            object_type="user",
-            object_id=user.id,
-            detail="wrong code",
-        )
-        await session.commit()
-        raise invalid_field("code", BAD_CODE, code="wrong_code")
+        await _refuse(session, "auth.totp_confirm", user, "wrong code", field="code")
     user.totp_enabled_at = utcnow()
     codes = await _issue_recovery_codes(session, user)
     await store.delete_for_user(principal.tenant_id, user.id, keep=principal.session_hash)
@@ -215,27 +224,17 @@ async def disable(session: AsyncSession, principal: Principal, *, password: str,
             code="totp_required",
         )
     if not verify_password(user.password_hash, password):
-        await audit.record(
+        await _refuse(
             session,
             "auth.totp_disable",
-            success=False,
-            object_type="user",
-            object_id=user.id,
-            detail="wrong password",
+            user,
+            "wrong password",
+            field="password",
+            message=_("The current password is wrong."),
+            code="wrong_password",
         )
-        await session.commit()
-        raise invalid_field("password", _("The current password is wrong."), code="wrong_password")
     if not await _accept_code(session, principal.tenant_id, user, code):
-        await audit.record(
-            session,
-            "auth.totp_disable",
-            success=False,
-            object_type="user",
-            object_id=user.id,
-            detail="wrong code",
-        )
-        await session.commit()
-        raise invalid_field("code", BAD_CODE, code="wrong_code")
+        await _refuse(session, "auth.totp_disable", user, "wrong code", field="code")
     user.totp_secret_encrypted = None
     user.totp_enabled_at = None
     user.totp_last_counter = None
