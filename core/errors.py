@@ -51,7 +51,6 @@ class AccessCheck(msgspec.Struct, frozen=True):
     kind: str
     permission: str | None = None
     object_type: str | None = None
-    object_id: str | None = None
 
 
 class ProblemError(Exception):

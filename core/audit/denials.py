@@ -18,9 +18,11 @@ rolled back first: on SQLite its open transaction (every one begins IMMEDIATE) w
 the record needs.
 
 What is recorded: the method, the route's path template (never the raw path), the status, the check
-(``permission``, ``scope`` or the refusal's code), the permission when known, the object's id (a UUID
-from the path) and, as on every record, the user, address and request id. Never a body, a query
-string or any other value from the request.
+(``permission``, ``scope`` or the refusal's code), the permission and the kind of object when known
+and, as on every record, the user, address and request id. Never a body, a query string or a value
+from the path: not even the object's id, which may be another district's (a district's log holds only
+its own ids; the isolation suite checks that its audit list shows none of another's). The request id
+ties the record to the request's entries in the platform's structured logs.
 
 Noise: identical refusals (same district, user, method, route, status and check) are recorded once
 per ``WINDOW_SECONDS``; the rest are counted in the ``quanyu_access_denied`` metric only, so a flood of
@@ -78,7 +80,6 @@ class Refusal(msgspec.Struct, frozen=True):
     check: str
     permission: str | None = None
     object_type: str | None = None
-    object_id: str | None = None
 
     def changes(self) -> dict[str, Any]:
         described: dict[str, Any] = {
@@ -105,11 +106,6 @@ def _status_and_check(exc: BaseException) -> tuple[int, str] | None:
             return 403, "csrf"
         return exc.status_code, f"http_{exc.status_code}"
     return None
-
-
-def _path_object_id(scope: Scope) -> str | None:
-    ids = [v for v in (scope.get("path_params") or {}).values() if isinstance(v, uuid.UUID)]
-    return str(ids[-1]) if ids else None
 
 
 def refusal_of(exc: BaseException, scope: Scope) -> Refusal | None:
@@ -142,7 +138,6 @@ def refusal_of(exc: BaseException, scope: Scope) -> Refusal | None:
         check=check[:60],
         permission=permission,
         object_type=failed.object_type if failed else None,
-        object_id=(failed.object_id if failed and failed.object_id else None) or _path_object_id(scope),
     )
 
 
@@ -205,7 +200,6 @@ async def record_refusal(exc: BaseException, scope: Scope) -> None:
             refusal.tenant_id,
             ACTION,
             object_type=refusal.object_type,
-            object_id=refusal.object_id,
             changes=refusal.changes(),
             success=False,
             user_id=refusal.user_id,

@@ -108,9 +108,7 @@ async def load_in_scope(
     obj = (await session.scalars(stmt)).first()
     if obj is None:
         table = getattr(model, "__tablename__", None)
-        raise not_found().failing(
-            AccessCheck("scope", permission, object_type=table, object_id=str(object_id))
-        )
+        raise not_found().failing(AccessCheck("scope", permission, object_type=table))
     return obj
 
 
