@@ -56,6 +56,11 @@ VALID_WINDOW = 1
 BAD_CODE = _("The code is wrong or has already been used.")
 BAD_CHALLENGE = _("The login has expired; log in again with your password.")
 CODE_PATTERN = re.compile(r"^\d{6}$")
+# ``totp_last_counter`` of an account without an active secret whose second factor an administrator
+# reset: it must enrol again before anything else. No real time step is negative, so the first code of
+# the new enrolment passes ``_accept_code`` and moves the counter off the mark. (A marker in an existing
+# column, not a new one: no schema change for one flag.)
+RESET_MARK = -1
 
 
 def is_administrator(grants: Iterable[Grant]) -> bool:
@@ -67,8 +72,13 @@ def is_administrator(grants: Iterable[Grant]) -> bool:
 
 
 def enrolment_required(policy: SecurityPolicy, user: User, grants: Iterable[Grant]) -> bool:
-    """The account must enrol before it may do anything else (an administrator without TOTP)."""
-    return policy.totp_required_for_admins and user.totp_enabled_at is None and is_administrator(grants)
+    """The account must enrol before it may do anything else: an administrator without TOTP, or an
+    account whose second factor a security administrator reset (``reset_by_administrator``)."""
+    if user.totp_enabled_at is not None:
+        return False
+    return user.totp_last_counter == RESET_MARK or (
+        policy.totp_required_for_admins and is_administrator(grants)
+    )
 
 
 def _totp(tenant_id: uuid.UUID, user: User) -> pyotp.TOTP:
@@ -181,7 +191,8 @@ async def begin_enrolment(session: AsyncSession, principal: Principal) -> tuple[
         )
     secret = pyotp.random_base32()
     user.totp_secret_encrypted = crypto.encrypt(principal.tenant_id, secret)
-    user.totp_last_counter = None
+    if user.totp_last_counter != RESET_MARK:  # kept until confirmed: an unfinished set-up still must enrol
+        user.totp_last_counter = None
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=f"{user.username}@{principal.tenant_slug}", issuer_name=ISSUER
     )
@@ -241,6 +252,41 @@ async def disable(session: AsyncSession, principal: Principal, *, password: str,
     for row in await session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         await session.delete(row)
     await audit.record(session, "auth.totp_disable", object_type="user", object_id=user.id)
+
+
+async def reset_by_administrator(
+    session: AsyncSession, store: SessionStore, principal: Principal, user: User
+) -> None:
+    """A security administrator resets another account's second factor (a lost phone): the secret and the
+    recovery codes go, the account's sessions end, and its next login may only enrol again.
+
+    A security duty, not a system one: the system administrator, who resets passwords, cannot also
+    remove the second factor, so taking an account over needs both administrators.
+    """
+    if user.id == principal.user_id:
+        raise Conflict(
+            _("You cannot reset your own second factor; turn it off with your password and a code."),
+            code="own_account",
+        )
+    if user.totp_enabled_at is None and user.totp_secret_encrypted is None:
+        raise Conflict(_("This account has no second factor to reset."), code="totp_inactive")
+    was_enabled = user.totp_enabled_at is not None
+    user.totp_secret_encrypted = None
+    user.totp_enabled_at = None
+    user.totp_last_counter = RESET_MARK
+    user.totp_challenge_hash = None
+    user.totp_challenge_expires_at = None
+    for row in await session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        await session.delete(row)
+    await store.delete_for_user(principal.tenant_id, user.id)
+    await audit.record(
+        session,
+        "user.totp_reset",
+        object_type="user",
+        object_id=user.id,
+        org_node_id=user.org_node_id,
+        changes={"totp_enabled": [was_enabled, False], "enrolment_required": [False, True]},
+    )
 
 
 # --- logging in --------------------------------------------------------------------------------------
