@@ -41,7 +41,13 @@ from core.plugins.state import EnabledCache
 from core.settings import get_settings
 from core.tenancy.routes import DistrictController
 from core.web import health, metrics
-from core.web.deps import permission_guard, provide_db, provide_principal, second_factor_guard
+from core.web.deps import (
+    password_change_guard,
+    permission_guard,
+    provide_db,
+    provide_principal,
+    second_factor_guard,
+)
 from core.web.middleware import SessionAuthMiddleware, request_context_middleware
 from core.web.openapi_ui import OPENAPI_UI_ASSETS, OPENAPI_UI_STATIC, StrictSwaggerRenderPlugin
 from core.web.problems import EXCEPTION_HANDLERS, ProblemDetails
@@ -180,7 +186,8 @@ def create_app(
             *console_routes(plugin_host),
         ],
         template_config=template_config(plugin_host),
-        guards=[second_factor_guard],
+        # App-wide, so the console's pages are held to them too (the second factor is asked first).
+        guards=[second_factor_guard, password_change_guard],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
