@@ -1,5 +1,5 @@
-"""Access-control failures in the district's audit log (等保 安全审计; ASVS 4.0 7.2.2, "all failed access
-control decisions are logged"): ``access.denied`` records.
+"""Access-control failures in the district's audit log (等保 安全审计; ASVS 4.0 7.1.3 and 7.2.2, "all
+failed access control decisions are logged"): ``access.denied`` records.
 
 One hook for every route, the core's and the plugins', API and console alike: ``record_refusal`` is the
 app's ``after_exception`` hook, so it sees every refusal whichever guard or service raised it:
