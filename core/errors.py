@@ -9,7 +9,7 @@ query/path parameter name) so a form can show the message beside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import msgspec
 
@@ -43,12 +43,24 @@ class FieldProblem(msgspec.Struct, frozen=True):
         return rendered
 
 
+class AccessCheck(msgspec.Struct, frozen=True):
+    """The authorisation check a refusal failed, for its audit record (``core.audit.denials``):
+    ``kind`` is ``permission`` (a route's or a service's permission check) or ``scope`` (the object is
+    absent or outside the caller's scope for ``permission``)."""
+
+    kind: str
+    permission: str | None = None
+    object_type: str | None = None
+
+
 class ProblemError(Exception):
     """Base of every error a user can act on."""
 
     default_status: ClassVar[int] = 400
     default_code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = _("Bad request")
+    # Set by the shared guards on the refusals they raise; other 401/403/404 are named by their code.
+    failed_check: AccessCheck | None = None
 
     def __init__(
         self,
@@ -70,6 +82,11 @@ class ProblemError(Exception):
         self.params = params
         self.headers = headers or {}
         super().__init__(self.message.format(**params) if params else self.message)
+
+    def failing(self, check: AccessCheck) -> Self:
+        """This refusal, naming the authorisation check that failed (``raise Forbidden(...).failing(...)``)."""
+        self.failed_check = check
+        return self
 
     def cli_message(self, locale: str = "en") -> str:
         """One line for a terminal: the detail, then each field problem as ``field: message``."""

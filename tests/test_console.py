@@ -505,3 +505,81 @@ async def test_the_committee_list_filter_all_is_an_empty_choice_not_an_error(cli
     assert (await client.get(url, params={"level": ""})).status_code == 200
     assert (await client.get(url, params={"level": "street"})).status_code == 200
     assert (await client.get(url, params={"level": "galaxy"})).status_code in (400, 422)
+
+
+async def test_a_password_that_must_change_sends_every_console_page_to_the_password_page(
+    client, database, admin
+):
+    """The API refuses such a session everything but its own account (tests/test_auth.py); the console
+    sends it to its password page from every page but that one and logout, until it is changed."""
+    from core.auth.service import create_user
+    from core.orgs.models import OrgNode
+
+    async with database.transaction(admin.tenant.id) as session:
+        root = await session.get_one(OrgNode, (admin.tenant.id, admin.tenant.root_id))
+        user = await create_user(
+            session,
+            username="first-console-login",
+            display_name="初次登录",
+            org_node=root,
+            password=TEST_PASSWORD,
+            role_keys=["viewer"],
+            must_change_password=True,
+        )
+    slug = admin.tenant.slug
+    password_page = f"/t/{slug}/console/password"
+    assert (await console_login(client, admin.tenant, user)).status_code == 303
+    for path in ("", "/org", "/people", "/inbox", "/users", "/m/joint_committees/committees"):
+        response = await client.get(f"/t/{slug}/console{path}")
+        assert response.status_code == 303, (path, response.status_code)
+        assert response.headers["location"] == password_page, path
+    page = await client.get(password_page)
+    assert page.status_code == 200 and 'data-testid="password-required"' in page.text
+
+    wrong = await client.post(
+        password_page,
+        data={"_csrf_token": _field(page.text), "current_password": "not-it", "new_password": "x"},
+    )
+    assert wrong.status_code == 422 and 'data-testid="error-current_password"' in wrong.text
+    weak = await client.post(
+        password_page,
+        data={"_csrf_token": _field(page.text), "current_password": TEST_PASSWORD, "new_password": "short"},
+    )
+    assert weak.status_code == 422 and 'data-testid="error-new_password"' in weak.text
+    still = await client.get(f"/t/{slug}/console/org")
+    assert still.status_code == 303 and still.headers["location"] == password_page
+
+    changed = await client.post(
+        password_page,
+        data={
+            "_csrf_token": _field(page.text),
+            "current_password": TEST_PASSWORD,
+            "new_password": "Console-Changed-2026!",
+        },
+    )
+    assert changed.status_code == 303 and changed.headers["location"] == f"/t/{slug}/console"
+    org = await client.get(f"/t/{slug}/console/org")
+    assert org.status_code == 200 and 'data-testid="org-current"' in org.text
+
+
+async def test_logout_is_open_to_a_session_whose_password_must_change(client, database, admin):
+    from core.auth.service import create_user
+    from core.orgs.models import OrgNode
+
+    async with database.transaction(admin.tenant.id) as session:
+        root = await session.get_one(OrgNode, (admin.tenant.id, admin.tenant.root_id))
+        user = await create_user(
+            session,
+            username="leaves-at-once",
+            display_name="初次登录",
+            org_node=root,
+            password=TEST_PASSWORD,
+            role_keys=["viewer"],
+            must_change_password=True,
+        )
+    slug = admin.tenant.slug
+    await console_login(client, admin.tenant, user)
+    page = await client.get(f"/t/{slug}/console/password")
+    out = await client.post(f"/t/{slug}/console/logout", data={"_csrf_token": _field(page.text)})
+    assert out.status_code == 303 and out.headers["location"] == f"/t/{slug}/console/login"
+    assert (await client.get(f"/t/{slug}/console/password")).status_code == 303, "logged out: to the login"

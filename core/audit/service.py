@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.chain import queue
 from core.audit.models import AuditRecord
 from core.context import current_context
-from core.db.session import get_database
+from core.db.session import Database, get_database
 
 MASK = "***"
 
@@ -127,9 +127,13 @@ async def record_detached(
     detail: str | None = None,
     user_id: uuid.UUID | None = None,
     username: str | None = None,
+    database: Database | None = None,
 ) -> None:
-    """Record an action in a transaction of its own (survives the request's rollback)."""
-    async with get_database().transaction(tenant_id) as session:
+    """Record an action in a transaction of its own (survives the request's rollback).
+
+    ``database`` is the process's by default; the web layer passes its app's.
+    """
+    async with (database or get_database()).transaction(tenant_id) as session:
         queue(
             session,
             _build(

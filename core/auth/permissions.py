@@ -54,7 +54,12 @@ for _p in (
     Permission("user.write", "管理账号", "Create, disable, invite and reset user accounts", "system"),
     Permission("role.read", "查看角色", "Read roles and grants"),
     Permission("role.write", "管理角色", "Create and change roles", "security"),
-    Permission("grant.write", "授权", "Grant and revoke roles", "security"),
+    Permission(
+        "grant.write",
+        "授权与重置二次验证",
+        "Grant and revoke roles; reset an account's second factor",
+        "security",
+    ),
     Permission("audit.read", "查看审计", "Read the audit log", "audit"),
     Permission("tenant.configure", "配置机制", "Enable, disable and configure mechanisms", "system"),
 ):

@@ -290,6 +290,7 @@ def user_out(user: User) -> UserOut:
         last_login_at=user.last_login_at,
         locked=bool(user.locked_until and user.locked_until > utcnow()),
         created_at=user.created_at,
+        totp_enabled=user.totp_enabled_at is not None,
     )
 
 
@@ -368,6 +369,24 @@ class UserController(Controller):
         purpose = "invitation" if user.status == USER_INVITED else "reset"
         token = await service.issue_token(db, principal, user, purpose)
         return TokenOut(token=token, expires_in_days=await invitation_days(db, principal))
+
+    @post(
+        "/{user_id:uuid}/totp/reset",
+        opt={"permission": "grant.write"},
+        status_code=200,
+        summary="Reset the account's second factor (a lost authenticator): its sessions end and its next "
+        "login must enrol again (security administrator)",
+    )
+    async def reset_totp(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        principal: CurrentPrincipal,
+        user_id: FromPath[uuid.UUID],
+    ) -> UserOut:
+        user = await service.user_in_scope(db, principal, user_id, "grant.write")
+        await totp.reset_by_administrator(db, session_store(request.app.state, db), principal, user)
+        return user_out(user)
 
     @get(
         "/{user_id:uuid}/grants",

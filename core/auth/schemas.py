@@ -134,6 +134,8 @@ class UserOut(Output):
     last_login_at: dt.datetime | None
     locked: bool
     created_at: dt.datetime
+    # Two-step verification is on (a security administrator may reset it: POST /users/{id}/totp/reset).
+    totp_enabled: bool
 
 
 class UserCreatedOut(Output):

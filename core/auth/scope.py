@@ -17,7 +17,7 @@ import msgspec
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Forbidden, not_found
+from core.errors import AccessCheck, Forbidden, not_found
 from core.i18n import _
 from core.orgs.models import OrgNode, in_subtree
 
@@ -67,7 +67,9 @@ class Principal(msgspec.Struct, frozen=True):
 
 def require(principal: Principal, permission: str) -> None:
     if not principal.has(permission):
-        raise Forbidden(_("You do not have the permission {permission}."), permission=permission)
+        raise Forbidden(_("You do not have the permission {permission}."), permission=permission).failing(
+            AccessCheck("permission", permission)
+        )
 
 
 def scope_predicate(principal: Principal, permission: str, path_column: Any) -> ColumnElement[bool]:
@@ -105,7 +107,8 @@ async def load_in_scope(
     stmt = scoped_select(model, principal, permission).where(model.id == object_id)  # type: ignore[attr-defined]
     obj = (await session.scalars(stmt)).first()
     if obj is None:
-        raise not_found()
+        table = getattr(model, "__tablename__", None)
+        raise not_found().failing(AccessCheck("scope", permission, object_type=table))
     return obj
 
 

@@ -28,6 +28,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable
+from typing import NoReturn
 
 import pyotp
 from sqlalchemy import or_, select, update
@@ -55,6 +56,11 @@ VALID_WINDOW = 1
 BAD_CODE = _("The code is wrong or has already been used.")
 BAD_CHALLENGE = _("The login has expired; log in again with your password.")
 CODE_PATTERN = re.compile(r"^\d{6}$")
+# ``totp_last_counter`` of an account without an active secret whose second factor an administrator
+# reset: it must enrol again before anything else. No real time step is negative, so the first code of
+# the new enrolment passes ``_accept_code`` and moves the counter off the mark. (A marker in an existing
+# column, not a new one: no schema change for one flag.)
+RESET_MARK = -1
 
 
 def is_administrator(grants: Iterable[Grant]) -> bool:
@@ -66,8 +72,13 @@ def is_administrator(grants: Iterable[Grant]) -> bool:
 
 
 def enrolment_required(policy: SecurityPolicy, user: User, grants: Iterable[Grant]) -> bool:
-    """The account must enrol before it may do anything else (an administrator without TOTP)."""
-    return policy.totp_required_for_admins and user.totp_enabled_at is None and is_administrator(grants)
+    """The account must enrol before it may do anything else: an administrator without TOTP, or an
+    account whose second factor a security administrator reset (``reset_by_administrator``)."""
+    if user.totp_enabled_at is not None:
+        return False
+    return user.totp_last_counter == RESET_MARK or (
+        policy.totp_required_for_admins and is_administrator(grants)
+    )
 
 
 def _totp(tenant_id: uuid.UUID, user: User) -> pyotp.TOTP:
@@ -150,6 +161,23 @@ async def recovery_codes_left(session: AsyncSession, user_id: uuid.UUID) -> int:
     return len(list(rows))
 
 
+async def _refuse(
+    session: AsyncSession,
+    action: str,
+    user: User,
+    detail: str,
+    *,
+    field: str,
+    message: str = BAD_CODE,
+    code: str = "wrong_code",
+) -> NoReturn:
+    """A wrong code or password for one of the caller's own second-factor steps: audited as a failure
+    and committed (the refusal rolls the request back, the record must stay), then refused naming ``field``."""
+    await audit.record(session, action, success=False, object_type="user", object_id=user.id, detail=detail)
+    await session.commit()
+    raise invalid_field(field, message, code=code)
+
+
 # --- enrolment ---------------------------------------------------------------------------------------
 
 
@@ -163,7 +191,8 @@ async def begin_enrolment(session: AsyncSession, principal: Principal) -> tuple[
         )
     secret = pyotp.random_base32()
     user.totp_secret_encrypted = crypto.encrypt(principal.tenant_id, secret)
-    user.totp_last_counter = None
+    if user.totp_last_counter != RESET_MARK:  # kept until confirmed: an unfinished set-up still must enrol
+        user.totp_last_counter = None
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=f"{user.username}@{principal.tenant_slug}", issuer_name=ISSUER
     )
@@ -184,16 +213,7 @@ async def confirm_enrolment(
     if user.totp_secret_encrypted is None:
         raise Conflict(_("Start the set-up first."), code="totp_not_started")
     if not await _accept_code(session, principal.tenant_id, user, code):
-        await audit.record(
-            session,
-            "auth.totp_confirm",
-            success=False,
-            object_type="user",
-            object_id=user.id,
-            detail="wrong code",
-        )
-        await session.commit()
-        raise invalid_field("code", BAD_CODE, code="wrong_code")
+        await _refuse(session, "auth.totp_confirm", user, "wrong code", field="code")
     user.totp_enabled_at = utcnow()
     codes = await _issue_recovery_codes(session, user)
     await store.delete_for_user(principal.tenant_id, user.id, keep=principal.session_hash)
@@ -215,33 +235,58 @@ async def disable(session: AsyncSession, principal: Principal, *, password: str,
             code="totp_required",
         )
     if not verify_password(user.password_hash, password):
-        await audit.record(
+        await _refuse(
             session,
             "auth.totp_disable",
-            success=False,
-            object_type="user",
-            object_id=user.id,
-            detail="wrong password",
+            user,
+            "wrong password",
+            field="password",
+            message=_("The current password is wrong."),
+            code="wrong_password",
         )
-        await session.commit()
-        raise invalid_field("password", _("The current password is wrong."), code="wrong_password")
     if not await _accept_code(session, principal.tenant_id, user, code):
-        await audit.record(
-            session,
-            "auth.totp_disable",
-            success=False,
-            object_type="user",
-            object_id=user.id,
-            detail="wrong code",
-        )
-        await session.commit()
-        raise invalid_field("code", BAD_CODE, code="wrong_code")
+        await _refuse(session, "auth.totp_disable", user, "wrong code", field="code")
     user.totp_secret_encrypted = None
     user.totp_enabled_at = None
     user.totp_last_counter = None
     for row in await session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         await session.delete(row)
     await audit.record(session, "auth.totp_disable", object_type="user", object_id=user.id)
+
+
+async def reset_by_administrator(
+    session: AsyncSession, store: SessionStore, principal: Principal, user: User
+) -> None:
+    """A security administrator resets another account's second factor (a lost phone): the secret and the
+    recovery codes go, the account's sessions end, and its next login may only enrol again.
+
+    A security duty, not a system one: the system administrator, who resets passwords, cannot also
+    remove the second factor, so taking an account over needs both administrators.
+    """
+    if user.id == principal.user_id:
+        raise Conflict(
+            _("You cannot reset your own second factor; turn it off with your password and a code."),
+            code="own_account",
+        )
+    if user.totp_enabled_at is None and user.totp_secret_encrypted is None:
+        raise Conflict(_("This account has no second factor to reset."), code="totp_inactive")
+    was_enabled = user.totp_enabled_at is not None
+    user.totp_secret_encrypted = None
+    user.totp_enabled_at = None
+    user.totp_last_counter = RESET_MARK
+    user.totp_challenge_hash = None
+    user.totp_challenge_expires_at = None
+    for row in await session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        await session.delete(row)
+    await store.delete_for_user(principal.tenant_id, user.id)
+    await audit.record(
+        session,
+        "user.totp_reset",
+        object_type="user",
+        object_id=user.id,
+        org_node_id=user.org_node_id,
+        changes={"totp_enabled": [was_enabled, False], "enrolment_required": [False, True]},
+    )
 
 
 # --- logging in --------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ from litestar.response import Template
 
 from core.errors import ProblemError
 
+# A session that may only do one thing first is sent to the page where it does it.
+OWN_ACCOUNT_PAGES = {"second_factor_required": "/totp", "password_change_required": "/password"}
+
 
 def is_console(path: str) -> bool:
     parts = path.split("/")
@@ -25,11 +28,11 @@ def console_error(request: Request[Any, Any, Any], error: ProblemError, locale: 
         redirect = login_redirect(request.url.path, request.url.query)
         if redirect is not None:
             return redirect
-    if error.status == 403 and error.code == "second_factor_required":
+    if error.status == 403 and error.code in OWN_ACCOUNT_PAGES:
         from litestar.response import Redirect
 
         slug = request.url.path.split("/")[2]
-        return Redirect(path=f"/t/{slug}/console/totp", status_code=303)
+        return Redirect(path=f"/t/{slug}/console{OWN_ACCOUNT_PAGES[error.code]}", status_code=303)
     body = error.to_problem(locale)
     slug = request.url.path.split("/")[2]
     section = request.url.path.split("/")[3]

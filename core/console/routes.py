@@ -234,6 +234,24 @@ async def totp_template(
     )
 
 
+def password_template(
+    tenant: Tenant, principal: Principal, *, errors: dict[str, str] | None = None, status_code: int = 200
+) -> Template:
+    """Changing one's own password; the only page (with logout and enrolment) of a session whose password
+    must change first."""
+    return Template(
+        template_name="console/password.html",
+        context={
+            "tenant": tenant,
+            "required": principal.must_change_password,
+            "errors": errors or {},
+            "locale": current_locale(),
+            "console": console_path(tenant.slug),
+        },
+        status_code=status_code,
+    )
+
+
 class LoginForm:
     def __init__(self, username: str = "", password: str = "", next: str = "") -> None:
         self.username = username
@@ -365,6 +383,34 @@ class ConsoleController(Controller):
             # The pending secret stays: the form asks again for a code of the same authenticator entry.
             return await totp_template(db, found, principal, error=first_message(exc), pending=True)
         return await totp_template(db, found, principal, recovery_codes=codes)
+
+    @get("/password", opt=OWN_ACCOUNT, name="console.password")
+    async def password_page(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Template:
+        found, principal = await signed_in(request, db, tenant)
+        return password_template(found, principal)
+
+    @post("/password", opt=OWN_ACCOUNT, status_code=200, media_type="text/html")
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        db: DB,
+        tenant: FromPath[str],
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        found, principal = await signed_in(request, db, tenant)
+        try:
+            await auth_service.change_own_password(
+                db,
+                session_store(request.app.state, db),
+                principal,
+                data.get("current_password") or "",
+                data.get("new_password") or "",
+            )
+        except ProblemError as exc:
+            return password_template(
+                found, principal, errors=field_errors(exc, "new_password"), status_code=exc.status
+            )
+        return Redirect(path=console_path(found.slug), status_code=303)
 
     @post("/logout", status_code=303, opt=OWN_ACCOUNT)
     async def logout(self, request: Request[Any, Any, Any], db: DB, tenant: FromPath[str]) -> Redirect:

@@ -22,6 +22,7 @@ from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path
 
 from core.attachments.routes import AttachmentController, SignedFileController
+from core.audit.denials import record_refusal
 from core.audit.routes import AuditController
 from core.auth.routes import AuthController, GrantController, RoleController, UserController
 from core.console.app import console_routes, csrf_config, template_config
@@ -41,7 +42,13 @@ from core.plugins.state import EnabledCache
 from core.settings import get_settings
 from core.tenancy.routes import DistrictController
 from core.web import health, metrics
-from core.web.deps import permission_guard, provide_db, provide_principal, second_factor_guard
+from core.web.deps import (
+    password_change_guard,
+    permission_guard,
+    provide_db,
+    provide_principal,
+    second_factor_guard,
+)
 from core.web.middleware import SessionAuthMiddleware, request_context_middleware
 from core.web.openapi_ui import OPENAPI_UI_ASSETS, OPENAPI_UI_STATIC, StrictSwaggerRenderPlugin
 from core.web.problems import EXCEPTION_HANDLERS, ProblemDetails
@@ -196,7 +203,8 @@ def create_app(
             *console_routes(plugin_host),
         ],
         template_config=template_config(plugin_host),
-        guards=[second_factor_guard],
+        # App-wide, so the console's pages are held to them too (the second factor is asked first).
+        guards=[second_factor_guard, password_change_guard],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -216,6 +224,9 @@ def create_app(
         before_send=[add_security_headers],
         request_max_body_size=JSON_BODY_LIMIT,
         exception_handlers=EXCEPTION_HANDLERS,
+        # Every refusal (401 with a known district, 403, 404 after authentication) is audited here, once
+        # for every route, after the refused request's transaction has rolled back.
+        after_exception=[record_refusal],
         openapi_config=OpenAPIConfig(
             title="Quanyu 全域党建 API",
             version="1",

@@ -57,8 +57,6 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     principal = connection.scope.get("user")
     if not isinstance(principal, Principal):
         raise Unauthorized(_("Log in to continue."))
-    if principal.must_change_password and not handler.opt.get("allowed_before_password_change"):
-        raise Forbidden(_("Change your password first."), code="password_change_required")
     permission = handler.opt.get("permission")
     if permission:
         require(principal, permission)
@@ -77,6 +75,19 @@ def second_factor_guard(connection: ASGIConnection[Any, Any, Any, Any], handler:
             _("Set up two-step verification first: your district requires it of administrators."),
             code="second_factor_required",
         )
+
+
+def password_change_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A session whose password must change (set by an administrator, or expired) may only change it
+    (handlers marked ``allowed_before_password_change``): on every route, the console's pages included
+    (they redirect to the console's password page, ``core.console.errors``)."""
+    principal = connection.scope.get("user")
+    if (
+        isinstance(principal, Principal)
+        and principal.must_change_password
+        and not handler.opt.get("allowed_before_password_change")
+    ):
+        raise Forbidden(_("Change your password first."), code="password_change_required")
 
 
 # Handler parameter types: the dependency is named explicitly, as Litestar 3 requires.

@@ -19,6 +19,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit.denials import REFUSED_SESSION_KEY
 from core.auth.principal import load_principal
 from core.auth.sessions import (
     SESSION_COOKIE,
@@ -130,6 +131,8 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         if principal is None:
             await store.delete(record.token_hash)
             await db.commit()
+            # The district is known: the refusal is audited there (core.audit.denials).
+            connection.scope["state"][REFUSED_SESSION_KEY] = (record.tenant_id, record.user_id)
             raise NotAuthorizedException()
         count_tenant_request(principal.tenant_slug)
         if bearer_token(connection) is None:

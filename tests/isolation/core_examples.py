@@ -199,6 +199,23 @@ async def users_reset(w: World) -> Example:
     )
 
 
+@register("POST", f"{API}/users/{{user_id:uuid}}/totp/reset")
+async def users_totp_reset(w: World) -> Example:
+    import pyotp
+
+    from core import crypto
+    from core.auth.models import User
+    from core.db.base import utcnow
+
+    user = await w.user(w.c1, "viewer")
+    assert w.a is not None
+    async with w.database.transaction(w.a.id) as session:
+        enrolled = await session.get_one(User, (w.a.id, user.id))
+        enrolled.totp_secret_encrypted = crypto.encrypt(w.a.id, pyotp.random_base32())
+        enrolled.totp_enabled_at = utcnow()
+    return Example(f"{API}/users/{user.id}/totp/reset", owner="security", readback=f"{API}/users/{user.id}")
+
+
 @register("GET", f"{API}/users/{{user_id:uuid}}/grants")
 async def users_grants(w: World) -> Example:
     user = await w.user(w.c1, "viewer")
