@@ -75,7 +75,7 @@ async def _platform_round(tenant_id: uuid.UUID) -> dict[str, float]:
     from sqlalchemy import delete, func, select
 
     from core.db.session import Database
-    from core.jobs.broker import configure_worker, make_broker, relay_due
+    from core.jobs.broker import configure_worker, make_broker, relay_due, worker_database
     from core.jobs.models import JOB_DONE, OutboxEntry
     from core.jobs.service import enqueue
     from core.plugins.host import get_host
@@ -84,9 +84,7 @@ async def _platform_round(tenant_id: uuid.UUID) -> dict[str, float]:
     database = Database(settings.database_url, settings.database_system_url)
     broker = make_broker(REDIS_URL)
     broker.flush_all()
-    configure_worker(
-        lambda: Database(settings.database_url, settings.database_system_url, pool_size=2), get_host
-    )
+    configure_worker(lambda: worker_database(settings.database_url, settings.database_system_url), get_host)
     try:
         async with database.system_transaction() as session:
             await session.execute(delete(OutboxEntry).where(OutboxEntry.name == JOB_NAME))

@@ -22,6 +22,7 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy.exc import DBAPIError
 
 from core.db.session import Database
 from core.jobs.service import JobFunction, claim, job_functions, registrations, release, run_relayed
@@ -29,6 +30,7 @@ from core.jobs.service import JobFunction, claim, job_functions, registrations, 
 log = logging.getLogger("quanyu.jobs")
 ACTOR_NAME = "quanyu_outbox_job"
 QUEUE = "quanyu"
+WORKER_APPLICATION_NAME = "quanyu-worker"
 
 _local = threading.local()
 _database_factory: Callable[[], Database] | None = None
@@ -40,6 +42,16 @@ def configure_worker(database_factory: Callable[[], Database], host_factory: Cal
     global _database_factory, _host_factory
     _database_factory = database_factory
     _host_factory = host_factory
+
+
+def worker_database(app_url: str, system_url: str | None) -> Database:
+    """The database of one worker thread: a small pool, and no ping before each use. A ping costs three
+    round trips on asyncpg, as many as the job's own work; a connection the database dropped (a restart,
+    a failover) fails the job's first statement instead, before anything ran, and ``run_outbox_job``
+    runs the job again on a fresh connection."""
+    return Database(
+        app_url, system_url, pool_size=2, pre_ping=False, application_name=WORKER_APPLICATION_NAME
+    )
 
 
 def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
@@ -72,9 +84,16 @@ async def _run_entry(database: Database, entry_id: uuid.UUID, tenant_id: uuid.UU
 def run_outbox_job(entry_id: str, tenant_id: str | None = None) -> None:
     """The actor: run one relayed outbox row in this worker thread's loop."""
     loop, database = _thread_loop()
-    status = loop.run_until_complete(
-        _run_entry(database, uuid.UUID(entry_id), uuid.UUID(tenant_id) if tenant_id else None)
-    )
+    entry, tenant = uuid.UUID(entry_id), uuid.UUID(tenant_id) if tenant_id else None
+    try:
+        status = loop.run_until_complete(_run_entry(database, entry, tenant))
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The pool has dropped the dead connection; nothing committed (or, if the commit landed, the row
+        # is done and the second run skips it), so run it once more on a fresh one.
+        log.info("outbox job %s met a dropped database connection; running it on a fresh one", entry_id)
+        status = loop.run_until_complete(_run_entry(database, entry, tenant))
     log.info("outbox job %s (tenant %s): %s", entry_id, tenant_id, status)
 
 
