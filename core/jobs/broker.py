@@ -25,7 +25,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy.exc import DBAPIError
 
 from core.db.session import Database
-from core.jobs.service import JobFunction, claim, job_functions, registrations, release, run_relayed
+from core.jobs.service import JobFunction, claim_for_relay, job_functions, registrations, release, run_relayed
 
 log = logging.getLogger("quanyu.jobs")
 ACTOR_NAME = "quanyu_outbox_job"
@@ -116,7 +116,7 @@ def make_broker(url: str, **options: Any) -> RedisBroker:
 async def relay_due(database: Database, broker: RedisBroker, limit: int = 100) -> int:
     """Claim due outbox rows and send each to the broker; returns how many were sent. Rows not sent
     because Redis failed are released, then the error is raised for the caller to wait and retry."""
-    entries = await claim(database, limit)
+    entries = await claim_for_relay(database, limit)
     actor = broker.get_actor(ACTOR_NAME)
     for index, entry in enumerate(entries):
         try:
