@@ -199,8 +199,10 @@ async def test_a_worker_thread_whose_connection_the_database_dropped_runs_the_jo
         conn = await asyncpg.connect(superuser.set(drivername="postgresql").render_as_string(False))
         try:
             dropped = await conn.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = $1 AND datname = $2",
                 WORKER_APPLICATION_NAME,
+                make_url(backend.app_url).database,
             )
         finally:
             await conn.close()

@@ -162,7 +162,7 @@ class Claimed:
 async def claim_for_relay(database: Database, limit: int = 100) -> list[Claimed]:
     """``claim`` for the relay, which needs only ids and tenants: one ``UPDATE ... WHERE id IN (SELECT
     ... FOR UPDATE SKIP LOCKED) RETURNING id, tenant_id`` instead of loading the rows as ORM entities
-    and flushing an update of each (the relay's share of a job's time, halved)."""
+    and flushing an update of each."""
     now = utcnow()
     chosen = select(_outbox.c.id).where(_due(now)).order_by(_outbox.c.available_at, _outbox.c.id).limit(limit)
     async with database.system_transaction() as session:
