@@ -240,3 +240,29 @@ async def test_the_relay_takes_due_jobs_oldest_first_as_claim_does(database, mak
             .where(OutboxEntry.id.in_([first.id, second.id, later.id, stale.id]))
             .values(status="done")
         )
+
+
+async def test_a_relayed_plugin_job_is_done_and_noted_as_skipped_where_the_plugin_is_disabled(
+    client, admin, database, plugin_host
+):
+    from core.jobs.service import job_functions, run_relayed
+
+    payload = {"org_node_id": str(admin.tenant.root_id), "text": "经中转"}
+    async with database.transaction(admin.tenant.id) as session:
+        disabled = await enqueue(session, "hello.leave_note", payload)
+    assert [e.id for e in await claim(database, 1000)] == [disabled.id]
+    functions = job_functions(plugin_host)
+    assert await run_relayed(database, disabled.id, admin.tenant.id, functions) == "done"
+    skipped = await entry(database, disabled.id)
+    assert (skipped.status, skipped.last_error) == ("done", "skipped: plugin disabled for the tenant")
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 0
+
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        enabled = await enqueue(session, "hello.leave_note", payload)
+    assert [e.id for e in await claim(database, 1000)] == [enabled.id]
+    assert await run_relayed(database, enabled.id, admin.tenant.id, functions) == "done"
+    ran = await entry(database, enabled.id)
+    assert (ran.status, ran.last_error, ran.attempts) == ("done", None, 1)
+    assert ran.done_at is not None and ran.lease_until is None
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1
