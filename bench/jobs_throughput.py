@@ -75,7 +75,7 @@ async def _platform_round(tenant_id: uuid.UUID) -> dict[str, float]:
     from sqlalchemy import delete, func, select
 
     from core.db.session import Database
-    from core.jobs.broker import configure_worker, make_broker, relay_due
+    from core.jobs.broker import configure_worker, make_broker, relay_due, worker_database
     from core.jobs.models import JOB_DONE, OutboxEntry
     from core.jobs.service import enqueue
     from core.plugins.host import get_host
@@ -84,9 +84,7 @@ async def _platform_round(tenant_id: uuid.UUID) -> dict[str, float]:
     database = Database(settings.database_url, settings.database_system_url)
     broker = make_broker(REDIS_URL)
     broker.flush_all()
-    configure_worker(
-        lambda: Database(settings.database_url, settings.database_system_url, pool_size=2), get_host
-    )
+    configure_worker(lambda: worker_database(settings.database_url, settings.database_system_url), get_host)
     try:
         async with database.system_transaction() as session:
             await session.execute(delete(OutboxEntry).where(OutboxEntry.name == JOB_NAME))
@@ -111,7 +109,7 @@ async def _platform_round(tenant_id: uuid.UUID) -> dict[str, float]:
                         or 0
                     )
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             finished = 0
             while finished < JOBS:
                 if not await relay_due(database, broker):
@@ -119,13 +117,18 @@ async def _platform_round(tenant_id: uuid.UUID) -> dict[str, float]:
                     finished = await done()
                 if time.perf_counter() - started > 600:
                     raise RuntimeError(f"only {finished} of {JOBS} outbox jobs done after 10 minutes")
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             worker.stop()
     finally:
         broker.close()
         await database.dispose()
-    return {"jobs_per_s": JOBS / seconds, "seconds": seconds, "enqueue_per_s": JOBS / enqueue_seconds}
+    return {
+        "jobs_per_s": JOBS / seconds,
+        "seconds": seconds,
+        "cpu_ms_per_job": cpu * 1000 / JOBS,
+        "enqueue_per_s": JOBS / enqueue_seconds,
+    }
 
 
 def _bare_round() -> dict[str, float]:
@@ -146,18 +149,18 @@ def _bare_round() -> dict[str, float]:
     worker = dramatiq.Worker(broker, worker_threads=THREADS)
     worker.start()
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for number in range(JOBS):
             actor.send(number)
         while counter.value < JOBS:
             time.sleep(0.002)
             if time.perf_counter() - started > 600:
                 raise RuntimeError(f"only {counter.value} of {JOBS} bare messages processed after 10 minutes")
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         worker.stop()
         broker.close()
-    return {"jobs_per_s": JOBS / seconds, "seconds": seconds}
+    return {"jobs_per_s": JOBS / seconds, "seconds": seconds, "cpu_ms_per_job": cpu * 1000 / JOBS}
 
 
 _floor_local = threading.local()
@@ -215,18 +218,18 @@ def _floor_round() -> dict[str, float]:
     worker = dramatiq.Worker(broker, worker_threads=THREADS)
     worker.start()
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for number in range(JOBS):
             actor.send(number)
         while _floor_counter.value < JOBS:
             time.sleep(0.002)
             if time.perf_counter() - started > 600:
                 raise RuntimeError(f"only {_floor_counter.value} of {JOBS} floor jobs after 10 minutes")
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         worker.stop()
         broker.close()
-    return {"jobs_per_s": JOBS / seconds, "seconds": seconds}
+    return {"jobs_per_s": JOBS / seconds, "seconds": seconds, "cpu_ms_per_job": cpu * 1000 / JOBS}
 
 
 def run() -> Result:
@@ -257,17 +260,24 @@ def run() -> Result:
                 else:
                     outcome = _bare_round()
                 results[side].append(outcome)
-                say(f"round {number + 1} {side}: {outcome['jobs_per_s']:.0f} jobs/s")
+                say(
+                    f"round {number + 1} {side}: {outcome['jobs_per_s']:.0f} jobs/s, "
+                    f"{outcome['cpu_ms_per_job']:.2f} ms CPU/job"
+                )
     finally:
         override_settings(None)
         run_async(drop_database(DATABASE))
     platform, bare, _floor = list(results)
     summary = {side: Spread([r["jobs_per_s"] for r in rows]) for side, rows in results.items()}
+    cpu = {side: Spread([r["cpu_ms_per_job"] for r in rows]) for side, rows in results.items()}
     enqueue = Spread([r["enqueue_per_s"] for r in results[platform]])
     table(
-        ["path", "jobs/s (median)", "min..max"],
-        [[side, s.median, f"{s.low:.0f}..{s.high:.0f}"] for side, s in summary.items()]
-        + [["enqueue (1 job per transaction)", enqueue.median, f"{enqueue.low:.0f}..{enqueue.high:.0f}"]],
+        ["path", "jobs/s (median)", "min..max", "CPU ms/job"],
+        [
+            [side, s.median, f"{s.low:.0f}..{s.high:.0f}", f"{cpu[side].median:.2f}"]
+            for side, s in summary.items()
+        ]
+        + [["enqueue (1 job per transaction)", enqueue.median, f"{enqueue.low:.0f}..{enqueue.high:.0f}", ""]],
     )
     throughput = paired_ratio(results[platform], results[bare], "jobs_per_s")
     floor = paired_ratio(results[platform], results[FLOOR], "jobs_per_s")
@@ -282,6 +292,7 @@ def run() -> Result:
             "jobs_per_round": JOBS,
             "worker_threads": THREADS,
             "sides": summary,
+            "cpu_ms_per_job": cpu,
             "enqueue_per_s": enqueue,
             "rounds_raw": results,
             "ratio_outbox_over_bare": throughput,

@@ -20,13 +20,12 @@ async def broker(backend, database, redis_client, plugin_host):
         )
     import dramatiq
 
-    from core.db.session import Database
-    from core.jobs.broker import QUEUE, configure_worker, make_broker
+    from core.jobs.broker import QUEUE, configure_worker, make_broker, worker_database
 
     await run_due(database, plugin_host, limit=1000)  # start with nothing due from other tests
     made = make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
     made.flush_all()
-    configure_worker(lambda: Database(backend.app_url, backend.system_url, pool_size=2), lambda: plugin_host)
+    configure_worker(lambda: worker_database(backend.app_url, backend.system_url), lambda: plugin_host)
     worker = dramatiq.Worker(made, worker_threads=1, worker_timeout=100)
     worker.start()
     yield made, worker, QUEUE
@@ -150,3 +149,67 @@ async def test_jobs_redis_refused_go_back_to_the_outbox_at_once_with_the_attempt
     await drain(made, worker, queue)
     assert {await status_of(database, job.id) for job in jobs} == {"done"}
     assert await notes(database, admin.tenant) == 3
+
+
+def _dispose_this_threads_database():
+    from core.jobs import broker as jobs_broker
+
+    loop = getattr(jobs_broker._local, "loop", None)
+    if loop is not None:
+        loop.run_until_complete(jobs_broker._local.database.dispose())
+        loop.close()
+        jobs_broker._local.loop = None
+
+
+async def test_a_worker_thread_whose_connection_the_database_dropped_runs_the_job_on_a_fresh_one(
+    client, admin, database, broker, backend, plugin_host
+):
+    """Worker threads do not ping a connection before each job (three round trips on asyncpg, as many as
+    the job's own); a connection dropped meanwhile (a database restart) costs a second run, not the job."""
+    import asyncio
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from core.jobs.broker import WORKER_APPLICATION_NAME, run_outbox_job
+    from core.jobs.service import claim
+    from core.testing import DEFAULT_TEST_DATABASE_URL
+
+    _made, worker, _queue = broker
+    worker.pause()  # the test runs the actor itself, in one thread that keeps its pool between jobs
+    thread = ThreadPoolExecutor(max_workers=1)
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+
+    async def run_a_job(text: str) -> str:
+        async with database.transaction(admin.tenant.id) as session:
+            job = await enqueue(
+                session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": text}
+            )
+        assert [e.id for e in await claim(database, 1000)] == [job.id]
+        await asyncio.get_running_loop().run_in_executor(
+            thread, run_outbox_job, str(job.id), str(admin.tenant.id)
+        )
+        return await status_of(database, job.id)
+
+    try:
+        assert await run_a_job("之前") == "done"
+        superuser = make_url(os.environ.get("QUANYU_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL))
+        conn = await asyncpg.connect(superuser.set(drivername="postgresql").render_as_string(False))
+        try:
+            dropped = await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = $1 AND datname = $2",
+                WORKER_APPLICATION_NAME,
+                make_url(backend.app_url).database,
+            )
+        finally:
+            await conn.close()
+        assert dropped >= 1, "the worker thread kept a connection in its pool"
+        assert await run_a_job("之后") == "done"
+        assert await notes(database, admin.tenant) == 2
+    finally:
+        thread.submit(_dispose_this_threads_database).result()
+        thread.shutdown()
+        worker.resume()

@@ -198,3 +198,71 @@ async def test_a_relayed_job_runs_in_one_transaction_and_a_duplicate_delivery_do
     assert await run_relayed(database, uuid.uuid4(), tenant.id, functions) == "skipped"
     async with database.system_transaction() as session:  # no retry left due for later tests
         await session.execute(update(OutboxEntry).where(OutboxEntry.id == failing.id).values(status="failed"))
+
+
+async def test_the_relay_takes_due_jobs_oldest_first_as_claim_does(database, make_tenant):
+    """``claim_for_relay`` (one UPDATE ... RETURNING) leases what ``claim`` would: due pending rows and
+    running rows whose lease ran out, oldest first, the attempt counted; never a job not due yet."""
+    from core.jobs.service import claim_for_relay
+
+    tenant = await make_tenant()
+    async with database.transaction(tenant.id) as session:
+        first = await enqueue(session, "test.record", {"n": 1})
+        second = await enqueue(session, "test.record", {"n": 2})
+        later = await enqueue(session, "test.record", {"n": 3}, delay=dt.timedelta(hours=1))
+        stale = await enqueue(session, "test.record", {"n": 4})
+    async with database.system_transaction() as session:
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == stale.id)
+            .values(
+                status="running",
+                attempts=1,
+                lease_until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+                available_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+            )
+        )
+    taken = await claim_for_relay(database, 2)
+    assert [(c.id, c.tenant_id) for c in taken] == [(stale.id, tenant.id), (first.id, tenant.id)]
+    assert [c.id for c in await claim_for_relay(database, 100)] == [second.id]
+    assert await claim_for_relay(database, 100) == [], "leased rows and the delayed job stay"
+    rows = {e.id: e for e in [await entry(database, j.id) for j in (first, second, later, stale)]}
+    assert [(rows[j.id].status, rows[j.id].attempts) for j in (first, second, later, stale)] == [
+        ("running", 1),
+        ("running", 1),
+        ("pending", 0),
+        ("running", 2),
+    ]
+    assert rows[first.id].lease_until > dt.datetime.now(dt.UTC)
+    async with database.system_transaction() as session:  # nothing left running for later tests
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_([first.id, second.id, later.id, stale.id]))
+            .values(status="done")
+        )
+
+
+async def test_a_relayed_plugin_job_is_done_and_noted_as_skipped_where_the_plugin_is_disabled(
+    client, admin, database, plugin_host
+):
+    from core.jobs.service import job_functions, run_relayed
+
+    payload = {"org_node_id": str(admin.tenant.root_id), "text": "经中转"}
+    async with database.transaction(admin.tenant.id) as session:
+        disabled = await enqueue(session, "hello.leave_note", payload)
+    assert [e.id for e in await claim(database, 1000)] == [disabled.id]
+    functions = job_functions(plugin_host)
+    assert await run_relayed(database, disabled.id, admin.tenant.id, functions) == "done"
+    skipped = await entry(database, disabled.id)
+    assert (skipped.status, skipped.last_error) == ("done", "skipped: plugin disabled for the tenant")
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 0
+
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        enabled = await enqueue(session, "hello.leave_note", payload)
+    assert [e.id for e in await claim(database, 1000)] == [enabled.id]
+    assert await run_relayed(database, enabled.id, admin.tenant.id, functions) == "done"
+    ran = await entry(database, enabled.id)
+    assert (ran.status, ran.last_error, ran.attempts) == ("done", None, 1)
+    assert ran.done_at is not None and ran.lease_until is None
+    assert await notes_at(database, admin.tenant, admin.tenant.root_id) == 1

@@ -22,8 +22,13 @@ def is_sqlite_url(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "quanyu") -> AsyncEngine:
-    """An async engine configured for Quanyu on SQLite or PostgreSQL."""
+def create_engine(
+    url: str, *, pool_size: int = 10, application_name: str = "quanyu", pre_ping: bool = True
+) -> AsyncEngine:
+    """An async engine configured for Quanyu on SQLite or PostgreSQL.
+
+    ``pre_ping`` tests each connection as it leaves the pool (on asyncpg: ``BEGIN``, ``;``, ``ROLLBACK``,
+    three round trips); an engine whose user retries on a dropped connection instead can turn it off."""
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     if backend == "sqlite":
@@ -41,7 +46,7 @@ def create_engine(url: str, *, pool_size: int = 10, application_name: str = "qua
             sa_url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
             connect_args={"server_settings": {"application_name": application_name}},
         )
     raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")

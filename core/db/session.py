@@ -99,14 +99,25 @@ class Database:
     PostgreSQL); ``system`` is used only for cross-tenant operator work.
     """
 
-    def __init__(self, app_url: str, system_url: str | None = None, *, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        app_url: str,
+        system_url: str | None = None,
+        *,
+        pool_size: int = 10,
+        pre_ping: bool = True,
+        application_name: str = "quanyu",
+    ) -> None:
         import core.models  # noqa: F401  (every mapper must exist before the first flush)
 
         self.app_url = app_url
         self.system_url = system_url or app_url
-        self.engine: AsyncEngine = create_engine(app_url, pool_size=pool_size)
+        self.engine: AsyncEngine = create_engine(
+            app_url, pool_size=pool_size, pre_ping=pre_ping, application_name=application_name
+        )
         self._system_engine: AsyncEngine | None = self.engine if self.system_url == app_url else None
         self._pool_size = pool_size
+        self._pre_ping = pre_ping
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, sync_session_class=TenantSession, expire_on_commit=False
         )
@@ -119,7 +130,10 @@ class Database:
     def system_engine(self) -> AsyncEngine:
         if self._system_engine is None:
             self._system_engine = create_engine(
-                self.system_url, pool_size=max(2, self._pool_size // 4), application_name="quanyu-system"
+                self.system_url,
+                pool_size=max(2, self._pool_size // 4),
+                application_name="quanyu-system",
+                pre_ping=self._pre_ping,
             )
         return self._system_engine
 

@@ -22,13 +22,15 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy.exc import DBAPIError
 
 from core.db.session import Database
-from core.jobs.service import claim, job_functions, release, run_relayed
+from core.jobs.service import JobFunction, claim_for_relay, job_functions, registrations, release, run_relayed
 
 log = logging.getLogger("quanyu.jobs")
 ACTOR_NAME = "quanyu_outbox_job"
 QUEUE = "quanyu"
+WORKER_APPLICATION_NAME = "quanyu-worker"
 
 _local = threading.local()
 _database_factory: Callable[[], Database] | None = None
@@ -42,6 +44,16 @@ def configure_worker(database_factory: Callable[[], Database], host_factory: Cal
     _host_factory = host_factory
 
 
+def worker_database(app_url: str, system_url: str | None) -> Database:
+    """The database of one worker thread: a small pool, and no ping before each use. A ping costs three
+    round trips on asyncpg, as many as the job's own work; a connection the database dropped (a restart,
+    a failover) fails the job's first statement instead, before anything ran, and ``run_outbox_job``
+    runs the job again on a fresh connection."""
+    return Database(
+        app_url, system_url, pool_size=2, pre_ping=False, application_name=WORKER_APPLICATION_NAME
+    )
+
+
 def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
     if getattr(_local, "loop", None) is None:
         if _database_factory is None:
@@ -51,17 +63,37 @@ def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
     return _local.loop, _local.database
 
 
-async def _run_entry(database: Database, entry_id: uuid.UUID, tenant_id: uuid.UUID | None) -> str:
+def _job_functions() -> dict[str, tuple[str | None, JobFunction]]:
+    """The job functions, collected once per worker thread (asking every plugin for its jobs and event
+    handlers cost more than the rest of a no-op job's Python); again only when a plugin or a core job
+    was registered since."""
     assert _host_factory is not None
-    return await run_relayed(database, entry_id, tenant_id, job_functions(_host_factory()))
+    host = _host_factory()
+    key = (id(host), len(getattr(host, "plugins", ())), registrations())
+    if getattr(_local, "functions_key", None) != key:
+        _local.functions = job_functions(host)
+        _local.functions_key = key
+    functions: dict[str, tuple[str | None, JobFunction]] = _local.functions
+    return functions
+
+
+async def _run_entry(database: Database, entry_id: uuid.UUID, tenant_id: uuid.UUID | None) -> str:
+    return await run_relayed(database, entry_id, tenant_id, _job_functions())
 
 
 def run_outbox_job(entry_id: str, tenant_id: str | None = None) -> None:
     """The actor: run one relayed outbox row in this worker thread's loop."""
     loop, database = _thread_loop()
-    status = loop.run_until_complete(
-        _run_entry(database, uuid.UUID(entry_id), uuid.UUID(tenant_id) if tenant_id else None)
-    )
+    entry, tenant = uuid.UUID(entry_id), uuid.UUID(tenant_id) if tenant_id else None
+    try:
+        status = loop.run_until_complete(_run_entry(database, entry, tenant))
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The pool has dropped the dead connection; nothing committed (or, if the commit landed, the row
+        # is done and the second run skips it), so run it once more on a fresh one.
+        log.info("outbox job %s met a dropped database connection; running it on a fresh one", entry_id)
+        status = loop.run_until_complete(_run_entry(database, entry, tenant))
     log.info("outbox job %s (tenant %s): %s", entry_id, tenant_id, status)
 
 
@@ -84,7 +116,7 @@ def make_broker(url: str, **options: Any) -> RedisBroker:
 async def relay_due(database: Database, broker: RedisBroker, limit: int = 100) -> int:
     """Claim due outbox rows and send each to the broker; returns how many were sent. Rows not sent
     because Redis failed are released, then the error is raised for the caller to wait and retry."""
-    entries = await claim(database, limit)
+    entries = await claim_for_relay(database, limit)
     actor = broker.get_actor(ACTOR_NAME)
     for index, entry in enumerate(entries):
         try:

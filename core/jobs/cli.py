@@ -63,13 +63,13 @@ async def _relay_and_work(settings: Any, poll: float) -> None:
 
     import dramatiq
 
-    from core.db.session import Database, get_database
-    from core.jobs.broker import configure_worker, make_broker, relay_due
+    from core.db.session import get_database
+    from core.jobs.broker import configure_worker, make_broker, relay_due, worker_database
     from core.plugins.host import get_host
 
     broker = make_broker(settings.redis_url)
     configure_worker(
-        lambda: Database(settings.app_database_url, settings.system_database_url, pool_size=2), get_host
+        lambda: worker_database(settings.app_database_url, settings.system_database_url), get_host
     )
     worker = dramatiq.Worker(broker, worker_threads=4)
     worker.start()

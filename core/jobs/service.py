@@ -18,9 +18,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import RequestContext, acting_as_job
@@ -32,6 +32,7 @@ from core.web.metrics import job_finished
 
 log = logging.getLogger("quanyu.jobs")
 RETRY_BASE_SECONDS = 10
+_outbox = cast(Table, OutboxEntry.__table__)
 
 
 @dataclass
@@ -48,11 +49,19 @@ class JobContext:
 
 JobFunction = Callable[[JobContext], Any | Awaitable[Any]]
 _core_jobs: dict[str, JobFunction] = {}
+_registrations = 0
 
 
 def register_job(name: str, function: JobFunction) -> None:
     """Register a core job (plugins use the ``quanyu_jobs`` hook instead)."""
+    global _registrations
     _core_jobs[name] = function
+    _registrations += 1
+
+
+def registrations() -> int:
+    """How many times ``register_job`` was called: a cache of ``job_functions`` is stale when it changed."""
+    return _registrations
 
 
 # Core modules that register jobs when imported (a worker may not import them otherwise).
@@ -113,16 +122,25 @@ def lease() -> dt.timedelta:
     return dt.timedelta(seconds=get_settings().job_lease_seconds)
 
 
+def _due(now: dt.datetime) -> ColumnElement[bool]:
+    """Pending and available, or running with an expired lease (its worker died)."""
+    return or_(
+        (OutboxEntry.status == JOB_PENDING) & (OutboxEntry.available_at <= now),
+        (OutboxEntry.status == JOB_RUNNING) & (OutboxEntry.lease_until < now),
+    )
+
+
 async def claim(database: Database, limit: int = 20) -> list[OutboxEntry]:
     """Take up to ``limit`` due jobs (pending, or running with an expired lease) for this worker."""
     now = utcnow()
     lease_until = now + lease()
-    due = or_(
-        (OutboxEntry.status == JOB_PENDING) & (OutboxEntry.available_at <= now),
-        (OutboxEntry.status == JOB_RUNNING) & (OutboxEntry.lease_until < now),
-    )
     async with database.system_transaction() as session:
-        stmt = select(OutboxEntry).where(due).order_by(OutboxEntry.available_at, OutboxEntry.id).limit(limit)
+        stmt = (
+            select(OutboxEntry)
+            .where(_due(now))
+            .order_by(OutboxEntry.available_at, OutboxEntry.id)
+            .limit(limit)
+        )
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         entries = list(await session.scalars(stmt))
@@ -131,6 +149,36 @@ async def claim(database: Database, limit: int = 20) -> list[OutboxEntry]:
             entry.lease_until = lease_until
             entry.attempts += 1
     return entries
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A job the relay took: what its message carries."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID | None
+
+
+async def claim_for_relay(database: Database, limit: int = 100) -> list[Claimed]:
+    """``claim`` for the relay, which needs only ids and tenants: one ``UPDATE ... WHERE id IN (SELECT
+    ... FOR UPDATE SKIP LOCKED) RETURNING id, tenant_id`` instead of loading the rows as ORM entities
+    and flushing an update of each."""
+    now = utcnow()
+    chosen = select(_outbox.c.id).where(_due(now)).order_by(_outbox.c.available_at, _outbox.c.id).limit(limit)
+    async with database.system_transaction() as session:
+        connection = await session.connection()
+        if connection.dialect.name == "postgresql":
+            chosen = chosen.with_for_update(skip_locked=True)
+        rows = await connection.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_(chosen.scalar_subquery()))
+            .values(status=JOB_RUNNING, lease_until=now + lease(), attempts=_outbox.c.attempts + 1)
+            .returning(_outbox.c.id, _outbox.c.tenant_id, _outbox.c.available_at)
+        )
+        # RETURNING keeps no order; the oldest first, as ``claim`` hands them out.
+        return [
+            Claimed(row.id, row.tenant_id) for row in sorted(rows, key=lambda row: (row.available_at, row.id))
+        ]
 
 
 async def release(database: Database, entry_ids: list[uuid.UUID]) -> None:
@@ -182,12 +230,28 @@ async def run_relayed(
     tenant_id: uuid.UUID | None,
     functions: dict[str, tuple[str | None, JobFunction]],
 ) -> str:
-    """Run a job a broker delivered: its outbox row is locked, checked and marked done inside the job's
-    own tenant transaction (one transaction per job, not a system read first: 1.25x the jobs per second,
-    docs/performance.md change G). A duplicate delivery finds the row done, or waits on the lock and then
-    finds it done, and does nothing."""
+    """Run a job a broker delivered, in one tenant transaction: its first statement takes the outbox row
+    (``UPDATE ... SET status = 'done' WHERE id = ? AND status = 'running' RETURNING ...``, which locks,
+    checks and marks it at once), then the job runs in the same transaction, so its effect and its
+    "done" commit together or not at all. A duplicate delivery finds the row done, or waits on the
+    lock and then finds it done, and does nothing. (One statement instead of an ORM read and an ORM
+    update: docs/performance.md, figure 6.)"""
     with acting_as_job(None, None) as acting, tenant_context(tenant_id):
         return await _run_relayed(database, entry_id, tenant_id, functions, acting)
+
+
+# Core, not ORM: no entity to build or track, and a statement compiled once per process.
+_TAKE_RELAYED = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("entry_id"), _outbox.c.status == JOB_RUNNING)
+    .values(status=JOB_DONE, done_at=bindparam("now"), lease_until=None, last_error=None)
+    .returning(
+        _outbox.c.tenant_id, _outbox.c.name, _outbox.c.payload, _outbox.c.attempts, _outbox.c.max_attempts
+    )
+)
+_NOTE_OUTCOME = (
+    update(_outbox).where(_outbox.c.id == bindparam("entry_id")).values(last_error=bindparam("note"))
+)
 
 
 async def _run_relayed(
@@ -201,21 +265,25 @@ async def _run_relayed(
     try:
         with tenant_context(tenant_id):
             async with database.transaction(tenant_id) as session:
-                entry = (
-                    await session.scalars(
-                        select(OutboxEntry).where(OutboxEntry.id == entry_id).with_for_update()
-                    )
+                connection = await session.connection()
+                row = (
+                    await connection.execute(_TAKE_RELAYED, {"entry_id": entry_id, "now": utcnow()})
                 ).first()
-                if entry is None or entry.status != JOB_RUNNING:
+                if row is None:
                     return "skipped"  # done already (a duplicate delivery) or gone with its tenant
-                if entry.tenant_id != tenant_id:
+                if row.tenant_id != tenant_id:
                     raise RuntimeError("the message names another district than its outbox row")
-                attempt = _Attempt(entry.id, entry.name, entry.attempts, entry.max_attempts)
-                known = functions.get(entry.name)
-                acting.job, acting.plugin = entry.name, known[0] if known else None
+                job = _Job(entry_id, row.name, row.tenant_id, row.payload, row.attempts)
+                attempt = _Attempt(entry_id, row.name, row.attempts, row.max_attempts)
+                known = functions.get(row.name)
+                acting.job, acting.plugin = row.name, known[0] if known else None
                 if known is None:
-                    raise _Unknown(f"no job named {entry.name!r} is registered")
-                outcome, seconds = await _execute(session, entry, *known)
+                    raise _Unknown(f"no job named {row.name!r} is registered")
+                started = time.perf_counter()
+                note = await _run_function(session, job, *known)
+                if note:
+                    await connection.execute(_NOTE_OUTCOME, {"entry_id": entry_id, "note": note})
+                outcome, seconds = ("skipped" if note else "done"), time.perf_counter() - started
     except _Unknown as exc:
         assert attempt is not None
         return await _fail(database, attempt, str(exc), final=True)
@@ -237,6 +305,17 @@ class _Attempt:
     max_attempts: int
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What running a job needs of its outbox row (an ORM entry or a row the relayed path returned)."""
+
+    id: uuid.UUID
+    name: str
+    tenant_id: uuid.UUID | None
+    payload: dict[str, Any]
+    attempts: int
+
+
 class _Unknown(Exception):
     pass
 
@@ -247,7 +326,8 @@ async def _execute(
     """Run the job's function in its tenant session and mark its row done in the same transaction;
     returns the outcome and the seconds it took, for the metrics once the transaction has committed."""
     started = time.perf_counter()
-    outcome = await _run_function(session, entry, slug, function)
+    job = _Job(entry.id, entry.name, entry.tenant_id, entry.payload, entry.attempts)
+    outcome = await _run_function(session, job, slug, function)
     await session.execute(
         update(OutboxEntry)
         .where(OutboxEntry.id == entry.id)
@@ -257,7 +337,7 @@ async def _execute(
 
 
 async def _run_function(
-    session: AsyncSession, entry: OutboxEntry, slug: str | None, function: JobFunction
+    session: AsyncSession, entry: _Job, slug: str | None, function: JobFunction
 ) -> str | None:
     if (
         slug is not None
