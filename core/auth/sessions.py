@@ -95,6 +95,25 @@ class DatabaseSessionStore:
         )
         return [SessionRecord(**{f: getattr(r, f) for f in SessionRecord.__struct_fields__}) for r in rows]
 
+    async def delete_ended(self, tenant_id: uuid.UUID, now: dt.datetime) -> int:
+        """Remove the district's sessions past their idle timeout or lifetime (Redis expires its own keys).
+
+        An ended session is refused whether or not its row is there; removing it drops the address and
+        browser it recorded, which nobody needs once it can no longer be used."""
+        rows = await self.session.scalars(
+            select(AuthSession).where(
+                AuthSession.tenant_id == tenant_id, AuthSession.last_seen_at < now - TOUCH_INTERVAL
+            )
+        )
+        ended = [
+            row.token_hash
+            for row in rows
+            if not SessionRecord(**{f: getattr(row, f) for f in SessionRecord.__struct_fields__}).is_live(now)
+        ]
+        if ended:
+            await self.session.execute(delete(AuthSession).where(AuthSession.token_hash.in_(ended)))
+        return len(ended)
+
 
 class RedisSessionStore:
     """Sessions in Redis: one key per session with a TTL, and a set of a user's sessions."""

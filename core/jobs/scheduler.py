@@ -40,8 +40,9 @@ class Schedule:
 def core_schedules() -> list[tuple[str, str]]:
     """The core's own periodic jobs: (job name, cron)."""
     from core.audit.purge import PURGE_CRON, PURGE_JOB
+    from core.auth.session_purge import SESSION_PURGE_CRON, SESSION_PURGE_JOB
 
-    return [(PURGE_JOB, PURGE_CRON)]
+    return [(PURGE_JOB, PURGE_CRON), (SESSION_PURGE_JOB, SESSION_PURGE_CRON)]
 
 
 def schedules(host: Any) -> list[Schedule]:

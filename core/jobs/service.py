@@ -70,6 +70,7 @@ CORE_JOB_MODULES = (
     "core.notifications.delivery",
     "core.auth.emails",
     "core.audit.purge",
+    "core.auth.session_purge",
 )
 
 

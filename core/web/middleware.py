@@ -124,6 +124,7 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         store = session_store(connection.app.state, db)
         record = await resolve_session(store, token)
         if record is None:
+            await db.commit()  # a timed-out session was just removed; the refusal must not bring it back
             raise NotAuthorizedException()
         await bind_tenant(db, record.tenant_id)
         set_current_tenant(record.tenant_id)
