@@ -28,3 +28,23 @@ def test_every_hook_is_documented_with_its_exact_signature():
 
 def test_every_hook_has_a_docstring():
     assert all((getattr(hookspecs, name).__doc__ or "").strip() for name in specs())
+
+
+SECURITY_DOC = HOOKS_DOC.parent.parent / "security.md"
+ROOT = HOOKS_DOC.parent.parent.parent
+
+
+def test_every_test_named_by_the_security_controls_exists():
+    """docs/security.md maps each control to the test proving it: a renamed or removed test must not
+    leave the map pointing at nothing."""
+    text = SECURITY_DOC.read_text(encoding="utf-8")
+    files = set(re.findall(r"`?(tests/[\w/]+\.py)", text))
+    missing_files = sorted(f for f in files if not (ROOT / f).is_file())
+    assert not missing_files, f"docs/security.md names missing test files: {missing_files}"
+    defined = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        defined |= set(re.findall(r"^(?:async )?def (test_\w+)", path.read_text(encoding="utf-8"), re.M))
+    named = set(re.findall(r"\b(test_\w+)\b(?!\.py)", text))
+    named = {n for n in named if not (ROOT / "tests" / f"{n}.py").exists() and not n.endswith("_py")}
+    assert len(named) > 50, "the pattern no longer finds the test names"
+    assert not named - defined, f"docs/security.md names tests that do not exist: {sorted(named - defined)}"
