@@ -7,6 +7,7 @@ structlog's formatter, so one switch (``QUANYU_LOG_JSON``) changes every line.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import structlog
@@ -14,6 +15,27 @@ import structlog
 from core.settings import get_settings
 
 _configured = False
+
+# A query string may carry an ID number (``/api/v1/people?id_card=...``), a phone or a signed link's
+# token; uvicorn's access log and httpx print whole URLs. Names stay, values go.
+_QUERY_VALUE = re.compile(r"([?&][^=&\s\"'#?]+=)[^&\s\"'#]*")
+
+
+class RedactQueryValues(logging.Filter):
+    """Replace every query-string value in a log line with ``***`` (PIPL; 等保 L3 剩余信息保护)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):  # structlog's own events (a dict) come from our code
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the formatter's to report
+            return True
+        if "?" in message and "=" in message:
+            redacted = _QUERY_VALUE.sub(r"\1***", message)
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
 
 
 def _add_request_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +85,7 @@ def configure_logging(*, force: bool = False) -> None:
     )
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
+    handler.addFilter(RedactQueryValues())
     handler.set_name("quanyu")
     root = logging.getLogger()
     # Replace only our own handler, so test runners' capture handlers survive.

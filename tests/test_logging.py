@@ -61,3 +61,25 @@ async def test_request_lines_carry_request_id_district_and_user(client, admin, j
     logged = [e for e in lines(json_logs.getvalue()) if e.get("event") == "after the request"]
     assert logged and logged[0]["request_id"] == response.headers["x-request-id"]
     assert logged[0]["user"] == current_context().principal.username
+
+
+def test_query_values_never_reach_the_log_in_access_lines_or_outgoing_requests(json_logs):
+    import datetime as dt
+
+    from core.people.validation import make_id_card
+
+    number = make_id_card("321111", dt.date(1980, 5, 17), 7, "male")
+    path = f"/api/v1/people?id_card={number}&phone=13800001234&limit=50"
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "10.0.0.8:50122", "GET", path, "1.1", 200
+    )
+    logging.getLogger("httpx").info(
+        "HTTP Request: %s %s", "GET", f"https://files.example.cn/f/1?sig=s3cr3t&x={number}"
+    )
+    logging.getLogger("quanyu.test").info("no query here = fine?")
+    text = json_logs.getvalue()
+    assert number not in text and "13800001234" not in text and "s3cr3t" not in text
+    events = [e["event"] for e in lines(text)]
+    assert '"GET /api/v1/people?id_card=***&phone=***&limit=*** HTTP/1.1" 200' in events[0], "names stay"
+    assert events[1] == "HTTP Request: GET https://files.example.cn/f/1?sig=***&x=***"
+    assert events[2] == "no query here = fine?"
