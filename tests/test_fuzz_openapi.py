@@ -370,7 +370,9 @@ def _fuzz(
             tally.reached[operation.label] += 1
         if 200 <= response.status_code < 300:
             tally.succeeded[operation.label] += 1
-            if known_ids is not None and any("json" in value for value in response.headers.get("content-type", [])):
+            if known_ids is not None and any(
+                "json" in value for value in response.headers.get("content-type", [])
+            ):
                 known_ids.harvest(operation.path, case.path_parameters or {}, response.json())
         # Negative cases include requests whose token schemathesis left out on purpose: 401 is right there.
         elif secured and mode is GenerationMode.POSITIVE and _locked_out(response):
