@@ -67,6 +67,9 @@ LOCKED_OUT_CODES = {"second_factor_required", "password_change_required"}
 REAL_ID_QUARTERS = 3
 # Operations that get only generated ids (each reason stated):
 GENERATED_IDS_ONLY: dict[tuple[str, str], str] = {}
+# Isolation examples not built for the fuzz: they act on the run's own sessions, accounts or plugins.
+SKIPPED_EXAMPLE_PREFIXES = ("/api/v1/auth", "/api/v1/plugins", "/api/v1/me")
+SKIPPED_EXAMPLES: set[tuple[str, str]] = set()
 # Run order: what creates and lists objects first (their ids feed the operations below them), what
 # removes them last, so one DELETE does not leave every later operation without its objects.
 METHOD_ORDER = {"POST": 0, "GET": 1, "PUT": 2, "PATCH": 2, "DELETE": 3}
@@ -87,6 +90,8 @@ class KnownIds:
     by_collection: defaultdict[str, list[dict[str, str]]] = field(default_factory=lambda: defaultdict(list))
     by_name: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     protected: set[str] = field(default_factory=set)
+    by_template: defaultdict[str, list[dict[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    unbuilt: list[str] = field(default_factory=list)
 
     def add_name(self, name: str, value: Any) -> None:
         value = str(value)
@@ -134,6 +139,7 @@ class KnownIds:
             {**{k: v for k, v in entry.items() if k != "id"}, last: entry["id"]}
             for entry in self.by_collection.get(collection, [])
         ]
+        found += self.by_template.get(template, [])
         found += [{last: value} for value in self.by_name.get(last, [])]
         return [params for params in found if set(params) <= set(names)]
 
@@ -295,7 +301,66 @@ async def _seed_objects(
         created = await client.post("/api/v1/people", headers=headers, json=person)
         assert created.status_code == 201, created.text
         known.add_name("person_id", created.json()["id"])
+    await _build_isolation_examples(
+        known, tenant, database, client, headers_by_role, street, community, branches[0]
+    )
     return known
+
+
+async def _build_isolation_examples(
+    known: KnownIds,
+    tenant: Any,
+    database: Any,
+    client: Any,
+    headers_by_role: dict[str, dict[str, str]],
+    street: Any,
+    community: Any,
+    branch: Any,
+) -> None:
+    """Each route's isolation example (tests/isolation, and the plugins' through their hook) already
+    builds the objects its URL names; built in the fuzzed district, its URL gives that operation a set
+    of path parameters that exist and belong together (a fund's transaction of that fund)."""
+    import tests.isolation.attachment_examples
+    import tests.isolation.core_examples
+    import tests.isolation.people_examples
+    import tests.isolation.plugin_examples  # noqa: F401  (these modules register the examples)
+    from tests.isolation.registry import EXAMPLES
+    from tests.isolation.world import Party, World
+
+    class FuzzWorld(World):
+        async def ensure_plugin(self, slug: str, *, enabled: bool) -> None:
+            # Every plugin is already on; the one district here has no outsider to set up.
+            assert enabled, slug
+
+    world = FuzzWorld(client, database, None)
+    world.a = tenant
+    world.root, world.s1, world.c1, world.b1 = tenant.root_id, street.id, community.id, branch.id
+    world.paths = {tenant.root_id: tenant.root_path} | {n.id: n.path for n in (street, community, branch)}
+    for label, role in zip(("system", "security", "audit"), ADMIN_ROLES, strict=True):
+        world.owners[label] = Party(f"A.{role}", tenant, role, tenant.root_id, None, headers_by_role[role])
+    for key in sorted(EXAMPLES, key=str):
+        template = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", key.path)
+        names = re.findall(r"\{(\w+)\}", template)
+        if (
+            not names
+            or (key.method, template) in SKIPPED_EXAMPLES
+            or template.startswith(SKIPPED_EXAMPLE_PREFIXES)
+        ):
+            continue
+        try:
+            example = await EXAMPLES[key](world)
+        except Exception as exc:  # e.g. an example that needs the isolation world's second district
+            known.unbuilt.append(f"{key}: {type(exc).__name__}: {str(exc)[:160]}")
+            continue
+        pattern = re.escape(template)
+        for name in names:
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>[^/?]+)")
+        matched = re.fullmatch(pattern, example.url.split("?", 1)[0])
+        if matched is None:
+            continue
+        params = matched.groupdict()
+        if not set(params.values()) & known.protected:
+            known.by_template[template].append(params)
 
 
 def _role_for(target: FuzzTarget, method: str, path: str) -> str:
@@ -423,6 +488,9 @@ def test_fuzz_every_operation(fuzz_target: FuzzTarget, record_property: Any) -> 
         f"{total:<{width}}  {sum(tally.cases.values()):>5}  {sum(tally.succeeded.values()):>4}"
         f"  {sum(tally.reached.values()):>7}"
     )
+    lines += [
+        f"isolation example not built for the fuzz: {reason}" for reason in fuzz_target.known_ids.unbuilt
+    ]
     lines += [
         f"{method} {path}: generated ids only, {reason}"
         for (method, path), reason in GENERATED_IDS_ONLY.items()
