@@ -224,8 +224,10 @@ async def fuzz_target(
             progressed = True
         assert progressed, f"plugins that cannot be enabled: {pending}"
     headers_by_role = {}
+    admins = {}
     for role in ADMIN_ROLES:
-        headers = await login(tenant, await make_user(tenant, role))
+        admins[role] = await make_user(tenant, role)
+        headers = await login(tenant, admins[role])
         # Enrolled in two-step verification, as the district default requires of administrators: a
         # fuzzed settings PUT that puts the default back must not lock the run out (403 for every case).
         setup = await client.post("/api/v1/auth/totp/setup", headers=headers)
@@ -237,7 +239,7 @@ async def fuzz_target(
     async with database.transaction(tenant.id) as session:
         roles = (await session.scalars(select(Role).where(Role.key.in_(ADMIN_ROLES)))).all()
         permissions_by_role = {r.key: frozenset(r.permissions) for r in roles}
-    known_ids = await _seed_objects(tenant, database, client, headers_by_role, make_node, make_user)
+    known_ids = await _seed_objects(tenant, database, client, headers_by_role, admins, make_node, make_user)
 
     # The app runs on schemathesis's own event loop (its ASGI client's thread), so it gets its own
     # database pools and Redis client there.
@@ -262,11 +264,12 @@ async def _seed_objects(
     database: Any,
     client: Any,
     headers_by_role: dict[str, dict[str, str]],
+    admins: dict[str, Any],
     make_node: Any,
     make_user: Any,
 ) -> KnownIds:
     """Objects of the fuzzed district whose ids the fuzz puts in paths: an organisation subtree, people
-    on it and an account. Plugins' objects come from the fuzz's own successful creates and listings."""
+    on it, an account, and what every route's isolation example builds."""
     from sqlalchemy import select
 
     from core.auth.models import RoleAssignment, User
@@ -274,10 +277,10 @@ async def _seed_objects(
 
     known = KnownIds()
     async with database.transaction(tenant.id) as session:
-        admins = (await session.scalars(select(User))).all()
+        accounts = (await session.scalars(select(User))).all()
         assignments = (await session.scalars(select(RoleAssignment))).all()
     known.protected |= {str(tenant.root_id)}
-    known.protected |= {str(user.id) for user in admins}
+    known.protected |= {str(user.id) for user in accounts}
     known.protected |= {str(a.id) for a in assignments} | {str(a.role_id) for a in assignments}
 
     street = await make_node(tenant, tenant.root_id, "street", "和平路街道")
@@ -302,7 +305,7 @@ async def _seed_objects(
         assert created.status_code == 201, created.text
         known.add_name("person_id", created.json()["id"])
     await _build_isolation_examples(
-        known, tenant, database, client, headers_by_role, street, community, branches[0]
+        known, tenant, database, client, headers_by_role, admins, street, community, branches[0]
     )
     return known
 
@@ -313,6 +316,7 @@ async def _build_isolation_examples(
     database: Any,
     client: Any,
     headers_by_role: dict[str, dict[str, str]],
+    admins: dict[str, Any],
     street: Any,
     community: Any,
     branch: Any,
@@ -337,7 +341,9 @@ async def _build_isolation_examples(
     world.root, world.s1, world.c1, world.b1 = tenant.root_id, street.id, community.id, branch.id
     world.paths = {tenant.root_id: tenant.root_path} | {n.id: n.path for n in (street, community, branch)}
     for label, role in zip(("system", "security", "audit"), ADMIN_ROLES, strict=True):
-        world.owners[label] = Party(f"A.{role}", tenant, role, tenant.root_id, None, headers_by_role[role])
+        world.owners[label] = Party(
+            f"A.{role}", tenant, role, tenant.root_id, admins[role], headers_by_role[role]
+        )
     for key in sorted(EXAMPLES, key=str):
         template = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", key.path)
         names = re.findall(r"\{(\w+)\}", template)
