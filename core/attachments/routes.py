@@ -11,6 +11,7 @@ from urllib.parse import quote
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.openapi import ResponseSpec
 from litestar.params import Body, FromPath, QueryParameter
 from sqlalchemy import select
 
@@ -123,7 +124,13 @@ class AttachmentController(Controller):
     ) -> AttachmentOut:
         return attachment_out(await service.readable(db, principal, attachment_id))
 
-    @get("/{attachment_id:uuid}/content", summary="Download a file", media_type="application/octet-stream")
+    @get(
+        "/{attachment_id:uuid}/content",
+        summary="Download a file",
+        media_type="application/octet-stream",
+        # Served as the type sniffed at upload (image/png, application/pdf, ...), not one fixed type.
+        responses={200: ResponseSpec(bytes, description="The file's bytes", media_type="*/*")},
+    )
     async def download(
         self, db: DB, principal: CurrentPrincipal, attachment_id: FromPath[uuid.UUID]
     ) -> Response[bytes]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
@@ -128,10 +127,11 @@ class PeopleController(Controller):
     )
     async def personal_data(
         self, db: DB, principal: CurrentPrincipal, person_id: FromPath[uuid.UUID]
-    ) -> Response[bytes]:
+    ) -> Response[subject_access.PersonalData]:
+        # Typed as the struct (not encoded bytes) so the document describes the JSON object it serves.
         data = await subject_access.personal_data(db, principal, person_id)
         return Response(
-            content=msgspec.json.encode(data),
+            content=data,
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="personal-data-{person_id}.json"'},
         )

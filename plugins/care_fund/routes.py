@@ -12,6 +12,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
 
 from core.api import DB, CurrentPrincipal, Page, Paging
@@ -105,6 +106,7 @@ class FundController(Controller):
         opt={"permission": RECORD},
         summary="Record income with its receipt (Idempotency-Key accepted)",
         status_code=201,
+        responses={201: ResponseSpec(TransactionOut, description="The income recorded (or replayed)")},
     )
     async def record_income(
         self,
@@ -119,6 +121,7 @@ class FundController(Controller):
             transaction = await services.record_income(db, principal, fund_id, data)
             return (await services.transaction_outs(db, [transaction]))[0]
 
+        # The stored answer is replayed as bytes; ``responses`` documents the struct they encode.
         return await idempotency.run_once(
             db,
             key=idempotency_key,
@@ -198,6 +201,7 @@ class TransactionController(Controller):
         opt={"permission": PAY},
         summary="Reverse a transaction (a new, mirrored transaction; Idempotency-Key accepted)",
         status_code=201,
+        responses={201: ResponseSpec(TransactionOut, description="The reversal recorded (or replayed)")},
     )
     async def reverse_transaction(
         self,
@@ -337,6 +341,7 @@ class DisbursementController(Controller):
         opt={"permission": PAY},
         status_code=200,
         summary="Pay an approved disbursement (Idempotency-Key accepted)",
+        responses={200: ResponseSpec(DisbursementOut, description="The disbursement paid (or replayed)")},
     )
     async def pay(
         self,
