@@ -51,7 +51,9 @@ async def test_the_requester_is_reminded_once_before_the_slot(
     )
     assert far["status"] == "approved"
 
-    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    # Ticks three hours before tomorrow's slot, not now: before 09:00 in Beijing the slot is more than the
+    # default 24 hours away (CI running at 01:30 Beijing got no reminder).
+    now = dt.datetime.fromisoformat(at(9)).astimezone(dt.UTC) - dt.timedelta(hours=3)
     await fire_schedule("resource_sharing.remind_upcoming_reservations", now)
     await fire_schedule("resource_sharing.remind_upcoming_reservations", now + dt.timedelta(minutes=30))
     reminders = [t for t in await _notes(rs, requester) if t.startswith("预约提醒")]
