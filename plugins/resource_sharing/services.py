@@ -1487,20 +1487,40 @@ async def figures(session: AsyncSession, node: OrgNode, now: dt.datetime) -> lis
             )
         ).tuples()
     }
-    ids = [r[0] for r in resources]
-    hours = await _hours(session, ids) if ids else {}
+    # Open minutes per weekday over every open resource, summed in the database: loading each opening-hours
+    # row as an entity was most of the whole district's dashboard time.
+    open_per_weekday = (
+        await session.execute(
+            select(
+                SharedResourceHours.weekday,
+                func.sum(SharedResourceHours.closes_minute - SharedResourceHours.opens_minute),
+            )
+            .join(
+                SharedResource,
+                (SharedResource.tenant_id == SharedResourceHours.tenant_id)
+                & (SharedResource.id == SharedResourceHours.resource_id),
+            )
+            .join(
+                provider,
+                (provider.tenant_id == SharedResource.tenant_id)
+                & (provider.id == SharedResource.org_node_id),
+            )
+            .where(SharedResource.status == "open", in_subtree(provider.path, node.path))
+            .group_by(SharedResourceHours.weekday)
+        )
+    ).tuples()
     # Open minutes over the window: each weekday's hours times the number of such days in it.
     first_day = local(window_start).date()
     day_counts: dict[int, int] = {}
     for offset in range(UTILISATION_DAYS):
         weekday = (first_day + dt.timedelta(days=offset)).isoweekday()
         day_counts[weekday] = day_counts.get(weekday, 0) + 1
-    open_minutes = 0
-    booked_minutes = 0
-    for resource_id, _kind, slot_minutes, _provider_kind in resources:
-        per_day = weekly_open_minutes(hours.get(resource_id, []))
-        open_minutes += sum(minutes * day_counts.get(weekday, 0) for weekday, minutes in per_day.items())
-        booked_minutes += booked.get(resource_id, 0) * slot_minutes
+    open_minutes = sum(
+        int(minutes or 0) * day_counts.get(weekday, 0) for weekday, minutes in open_per_weekday
+    )
+    booked_minutes = sum(
+        booked.get(resource_id, 0) * slot_minutes for resource_id, _k, slot_minutes, _p in resources
+    )
     linked = sum(1 for r in resources if r[3] in LINKED_PROVIDER_KINDS)
     venues = sum(1 for r in resources if r[1] in VENUE_KINDS)
     return [
