@@ -17,12 +17,16 @@ from core.api import district_today
 
 SLUG = "co_building"
 API = f"/api/v1/m/{SLUG}"
-TODAY = district_today()
+
+
+def today() -> dt.date:
+    """The district's date now: computed per call, so that a run crossing midnight in Beijing stays right."""
+    return district_today()
 
 
 def day(offset: int) -> str:
     """The district's date ``offset`` days from today, ISO formatted."""
-    return (TODAY + dt.timedelta(days=offset)).isoformat()
+    return (today() + dt.timedelta(days=offset)).isoformat()
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.plugins.co_building.conftest import TODAY, day
+from tests.plugins.co_building.conftest import day, today
 
 
 def activity(**overrides):
@@ -62,13 +62,13 @@ async def test_the_annual_review_fixes_the_share_of_items_fulfilled(cb_world, cb
     )
 
     reviews_url = f"/agreements/{agreement['id']}/reviews"
-    review = await cb.ok(cb_world.admin, "POST", reviews_url, {"year": TODAY.year}, 201)
+    review = await cb.ok(cb_world.admin, "POST", reviews_url, {"year": today().year}, 201)
     assert (review["status"], review["fulfilment_rate"]) == ("open", None)
-    twice = await cb.call(cb_world.admin, "POST", reviews_url, {"year": TODAY.year})
+    twice = await cb.call(cb_world.admin, "POST", reviews_url, {"year": today().year})
     assert twice.status_code == 409 and twice.json()["errors"][0]["field"] == "year"
-    before_term = await cb.call(cb_world.admin, "POST", reviews_url, {"year": TODAY.year - 3})
+    before_term = await cb.call(cb_world.admin, "POST", reviews_url, {"year": today().year - 3})
     assert before_term.status_code == 422 and before_term.json()["errors"][0]["code"] == "outside_term"
-    future = await cb.call(cb_world.admin, "POST", reviews_url, {"year": TODAY.year + 1})
+    future = await cb.call(cb_world.admin, "POST", reviews_url, {"year": today().year + 1})
     assert future.status_code == 422
 
     done = await cb.ok(
@@ -77,11 +77,11 @@ async def test_the_annual_review_fixes_the_share_of_items_fulfilled(cb_world, cb
     assert (done["items_total"], done["items_fulfilled"], done["fulfilment_rate"]) == (3, 2, 66.7), (
         "the cancelled item does not count"
     )
-    assert (done["rating"], done["completed_on"]) == ("good", TODAY.isoformat())
+    assert (done["rating"], done["completed_on"]) == ("good", today().isoformat())
     again = await cb.call(cb_world.admin, "POST", f"/reviews/{review['id']}/complete", {"rating": "poor"})
     assert again.status_code == 409
     listed = await cb.ok(cb_world.admin, "GET", reviews_url)
-    assert [(r["year"], r["rating"]) for r in listed["items"]] == [(TODAY.year, "good")]
+    assert [(r["year"], r["rating"]) for r in listed["items"]] == [(today().year, "good")]
     bad_rating = await cb.call(
         cb_world.admin, "POST", f"/reviews/{review['id']}/complete", {"rating": "super"}
     )

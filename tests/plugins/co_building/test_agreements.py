@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.plugins.co_building.conftest import TODAY, day, time_passes
+from tests.plugins.co_building.conftest import day, time_passes, today
 
 
 def problem_fields(response):
@@ -26,7 +26,11 @@ async def test_a_community_signs_with_a_resident_unit_and_the_agreement_runs_its
     active = await cb.ok(
         cb_world.admin, "POST", f"/agreements/{draft['id']}/transition", {"status": "active"}
     )
-    assert (active["status"], active["in_force"], active["signed_on"]) == ("active", True, TODAY.isoformat())
+    assert (active["status"], active["in_force"], active["signed_on"]) == (
+        "active",
+        True,
+        today().isoformat(),
+    )
 
     early = await cb.call(
         cb_world.admin, "POST", f"/agreements/{draft['id']}/transition", {"status": "expired"}
@@ -45,7 +49,7 @@ async def test_a_community_signs_with_a_resident_unit_and_the_agreement_runs_its
     )
     assert (ended["status"], ended["terminated_on"], ended["termination_reason"]) == (
         "terminated",
-        TODAY.isoformat(),
+        today().isoformat(),
         "单位撤并",
     )
     for wanted in ("active", "draft", "expired"):
@@ -107,7 +111,7 @@ async def test_an_agreement_past_its_end_gives_way_to_its_renewal(cb_world, cb, 
     from plugins.co_building.models import Agreement
 
     old = await cb_world.agreement(starts_on=day(-800), ends_on=day(10), title="上期协议")
-    await time_passes(database, cb_world, old["id"], ends_on=TODAY - dt.timedelta(days=1))
+    await time_passes(database, cb_world, old["id"], ends_on=today() - dt.timedelta(days=1))
     old = await cb.ok(cb_world.admin, "GET", f"/agreements/{old['id']}")
     assert old["status"] == "active" and old["in_force"] is False, "stored active, but its term is over"
     renewed = await cb_world.agreement(starts_on=day(0), ends_on=day(1095), title="本期协议")

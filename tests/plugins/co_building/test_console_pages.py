@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from core.testing import TEST_PASSWORD
-from tests.plugins.co_building.conftest import TODAY, day
+from tests.plugins.co_building.conftest import day, today
 
 
 async def console_login(client, tenant, user):
@@ -95,4 +95,4 @@ async def test_the_agreement_page_shows_its_lists_and_files_and_changes_status_b
     assert activated.status_code == 303 and activated.headers["location"].endswith(url)
     after = await client.get(url)
     assert 'data-testid="agreement-status">生效' in after.text
-    assert TODAY.isoformat() in after.text, "signed today"
+    assert today().isoformat() in after.text, "signed today"

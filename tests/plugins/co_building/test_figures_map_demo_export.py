@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from tests.plugins.co_building.conftest import TODAY, day, time_passes
+from tests.plugins.co_building.conftest import day, time_passes, today
 
 
 async def figures(cb, actor, node_id):
@@ -37,7 +37,7 @@ async def test_an_agreement_past_its_end_is_not_counted_in_the_co_building_rate(
     street = await figures(cb, cb_world.admin, cb_world.street.id)
     assert (street["resident_units"], street["co_building_rate"], street["agreements"]) == (1, 100.0, 2)
 
-    await time_passes(database, cb_world, mine["id"], ends_on=TODAY - dt.timedelta(days=1))
+    await time_passes(database, cb_world, mine["id"], ends_on=today() - dt.timedelta(days=1))
     shown = await figures(cb, cb_world.admin, root)
     assert (shown["co_building_rate"], shown["agreements"]) == (50.0, 2), "stored active, but expired by date"
     assert (await figures(cb, cb_world.admin, cb_world.street.id))["co_building_rate"] == 0.0
@@ -131,7 +131,7 @@ async def test_every_co_building_record_survives_export_and_import(cb_world, cb,
         201,
     )
     review = await cb.ok(
-        cb_world.admin, "POST", f"/agreements/{agreement['id']}/reviews", {"year": TODAY.year}, 201
+        cb_world.admin, "POST", f"/agreements/{agreement['id']}/reviews", {"year": today().year}, 201
     )
     await cb.ok(cb_world.admin, "POST", f"/reviews/{review['id']}/complete", {"rating": "excellent"})
     compared = await round_trip(cb_world.admin.tenant)
@@ -163,7 +163,7 @@ async def test_demo_data_allies_every_street_and_community_with_210_units(
     async with database.transaction(cb_world.admin.tenant.id) as session:
         areas = await session.scalar(
             select(func.count(func.distinct(Agreement.org_node_id))).where(
-                Agreement.status == "active", Agreement.starts_on <= TODAY, Agreement.ends_on >= TODAY
+                Agreement.status == "active", Agreement.starts_on <= today(), Agreement.ends_on >= today()
             )
         )
         assert areas == 4, "both streets and both communities"
@@ -194,7 +194,7 @@ async def test_the_figures_cost_the_same_few_statements_however_many_records(
             root = await session.get_one(OrgNode, (cb_world.admin.tenant.id, cb_world.admin.tenant.root_id))
             event.listen(database.engine.sync_engine, "before_cursor_execute", count)
             try:
-                await services.figures(session, root, TODAY)
+                await services.figures(session, root, today())
             finally:
                 event.remove(database.engine.sync_engine, "before_cursor_execute", count)
         return len([s for s in seen if s.lstrip().upper().startswith("SELECT")])

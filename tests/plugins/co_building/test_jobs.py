@@ -7,9 +7,12 @@ import datetime as dt
 
 from core.api import JobContext, new_id
 from plugins.co_building import jobs
-from tests.plugins.co_building.conftest import TODAY, day, time_passes
+from tests.plugins.co_building.conftest import day, time_passes, today
 
-NOW = f"{TODAY.isoformat()}T01:00:00+00:00"  # 09:00 in the districts' zone
+
+def nine_am() -> str:
+    """09:00 today in the districts' zone."""
+    return f"{today().isoformat()}T01:00:00+00:00"
 
 
 async def run(database, tenant, job, tick):
@@ -40,14 +43,14 @@ async def test_the_areas_admins_are_reminded_once_before_the_end_and_ended_agree
     ended = await cb_world.agreement(
         area=cb_world.other_community, unit=cb_world.other_unit, ends_on=day(5), title="已过期的协议"
     )
-    await time_passes(database, cb_world, ended["id"], ends_on=TODAY - dt.timedelta(days=1))
+    await time_passes(database, cb_world, ended["id"], ends_on=today() - dt.timedelta(days=1))
     community_admin = await make_actor(
         "org_admin", tenant=cb_world.admin.tenant, node_id=cb_world.community.id
     )
     street_secretary = await make_actor("secretary", tenant=cb_world.admin.tenant, node_id=cb_world.street.id)
     elsewhere = await make_actor("secretary", tenant=cb_world.admin.tenant, node_id=cb_world.other_street.id)
 
-    first = await run(database, cb_world.admin.tenant, jobs.expiry_round, NOW)
+    first = await run(database, cb_world.admin.tenant, jobs.expiry_round, nine_am())
     assert first["expired"] == 1
     assert (await cb.ok(cb_world.admin, "GET", f"/agreements/{ended['id']}"))["status"] == "expired"
     for actor in (community_admin, street_secretary):
@@ -58,7 +61,7 @@ async def test_the_areas_admins_are_reminded_once_before_the_end_and_ended_agree
         assert "即将到期的协议" in notes[0]["title"] and day(10) in notes[0]["title"]
     assert await inbox(cb.client, elsewhere) == []
 
-    second = await run(database, cb_world.admin.tenant, jobs.expiry_round, NOW)
+    second = await run(database, cb_world.admin.tenant, jobs.expiry_round, nine_am())
     assert second == {"expired": 0, "notified": 0}, "deduplicated"
     assert len(await inbox(cb.client, community_admin)) == 1
 
@@ -68,7 +71,7 @@ async def test_the_areas_admins_are_reminded_once_before_the_end_and_ended_agree
         json={"remind_days_before_end": 60},
     )
     cb.client.cookies.clear()
-    await run(database, cb_world.admin.tenant, jobs.expiry_round, NOW)
+    await run(database, cb_world.admin.tenant, jobs.expiry_round, nine_am())
     titles = sorted(n["title"] for n in await inbox(cb.client, community_admin))
     assert len(titles) == 2 and any("尚早的协议" in t for t in titles), later["id"]
     assert soon["id"] != later["id"]
@@ -79,7 +82,7 @@ async def test_the_schedule_is_declared_and_fans_out_to_the_district(cb_world, f
 
 
 async def test_the_yearly_job_opens_last_years_reviews_once(cb_world, cb, make_actor, database):
-    last_year = TODAY.year - 1
+    last_year = today().year - 1
     ran = await cb_world.agreement(starts_on=f"{last_year}-01-01", ends_on=day(300), title="去年起的协议")
     await cb_world.agreement(unit=cb_world.firm, starts_on=day(0), ends_on=day(300), title="今年的协议")
     await cb_world.agreement(
@@ -91,7 +94,7 @@ async def test_the_yearly_job_opens_last_years_reviews_once(cb_world, cb, make_a
     community_admin = await make_actor(
         "org_admin", tenant=cb_world.admin.tenant, node_id=cb_world.community.id
     )
-    tick = f"{TODAY.year - 1}-12-31T17:00:00+00:00"  # 1 January 01:00 in Beijing: last year ended
+    tick = f"{today().year - 1}-12-31T17:00:00+00:00"  # 1 January 01:00 in Beijing: last year ended
 
     first = await run(database, cb_world.admin.tenant, jobs.open_annual_reviews, tick)
     assert first == {"year": last_year, "opened": 1}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.plugins.co_building.conftest import TODAY, day
+from tests.plugins.co_building.conftest import day, today
 
 
 async def items_of(cb, world, agreement):
@@ -56,7 +56,7 @@ async def test_fulfilment_moves_forward_only_with_a_date_and_a_reason_to_cancel(
     done = await cb.ok(staff, "POST", url, {"status": "fulfilled", "note": "每月开放两次"})
     assert (done["status"], done["fulfilled_on"], done["fulfilment_note"]) == (
         "fulfilled",
-        TODAY.isoformat(),
+        today().isoformat(),
         "每月开放两次",
     )
     back = await cb.call(staff, "POST", url, {"status": "pending"})
