@@ -42,13 +42,20 @@ def create_engine(
     if backend == "postgresql":
         if sa_url.drivername in ("postgresql", "postgres"):
             sa_url = sa_url.set(drivername="postgresql+asyncpg")
-        return create_async_engine(
+        from core.db.rls_begin import TenantBeginConnection, install
+
+        engine = create_async_engine(
             sa_url,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=pre_ping,
-            connect_args={"server_settings": {"application_name": application_name}},
+            connect_args={
+                "server_settings": {"application_name": application_name},
+                "connection_class": TenantBeginConnection,
+            },
         )
+        install(engine)
+        return engine
     raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
 

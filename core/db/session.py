@@ -26,6 +26,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_lo
 
 from core.db.base import TenantScoped
 from core.db.engine import create_engine
+from core.db.rls_begin import TenantBeginConnection, driver_connection
 from core.tenancy.context import current_tenant_id
 
 SET_TENANT_SQL = text("SELECT set_config('quanyu.tenant_id', :tenant_id, true)")
@@ -89,6 +90,9 @@ def _set_rls_tenant(session: Session, _transaction: SessionTransaction, connecti
     if connection.dialect.name != "postgresql" or session.info.get("system"):
         return
     tenant_id = session.info.get("tenant_id")
+    driver = driver_connection(connection.connection.dbapi_connection)
+    if isinstance(driver, TenantBeginConnection) and driver.set_tenant_with_begin(tenant_id):
+        return  # sent with the transaction's BEGIN (core.db.rls_begin)
     connection.execute(SET_TENANT_SQL, {"tenant_id": str(tenant_id) if tenant_id else ""})
 
 
