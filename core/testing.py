@@ -359,16 +359,38 @@ def make_user(database: Any) -> Callable[..., Awaitable[Any]]:
     return make
 
 
+# Apps built for the session, by backend, Redis client and plugin host: with some 600 route handlers,
+# building the app took longer than most tests that use it. Each holds what it was built with, so that
+# an object's id can never be reused for another while its app is kept.
+_apps: dict[tuple[int, int, int], tuple[tuple[Any, ...], Any]] = {}
+
+
+def shared_app(database: Any, redis_client: Any, plugin_host: PluginHost) -> Any:
+    """The app for these, built once per session; built afresh when the settings were overridden since
+    (the app reads a few of them, the CSRF key among them, when it is built). Requests keep no state in
+    the app itself: sessions, rate limits and plugin versions live in the database and Redis, and every
+    test works in districts of its own."""
+    from core.settings import get_settings
+    from core.web.app import create_app
+
+    made_with = (get_settings(), database, redis_client, plugin_host)
+    key = (id(database), id(redis_client), id(plugin_host))
+    kept = _apps.get(key)
+    if kept is not None and all(a is b for a, b in zip(kept[0], made_with, strict=True)):
+        return kept[1]
+    app = create_app(database, redis_client, plugin_host=plugin_host)
+    _apps[key] = (made_with, app)
+    return app
+
+
 @pytest.fixture
 async def client(database: Any, redis_client: Any, plugin_host: PluginHost) -> AsyncIterator[Any]:
     """An HTTP test client of the whole app (with the plugins of ``plugin_host``) on this backend."""
     import httpx
 
-    from core.web.app import create_app
-
     # ASGITransport runs the app on the test's own event loop, which the
     # database pools are bound to (Litestar's test client uses another loop).
-    app = create_app(database, redis_client, plugin_host=plugin_host)
+    app = shared_app(database, redis_client, plugin_host)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
