@@ -391,7 +391,7 @@ async def client(database: Any, redis_client: Any, plugin_host: PluginHost) -> A
     # ASGITransport runs the app on the test's own event loop, which the
     # database pools are bound to (Litestar's test client uses another loop).
     app = shared_app(database, redis_client, plugin_host)
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
 
