@@ -123,15 +123,15 @@ async def _statements(
 
 def _differing_statements(counts: dict[str, Any]) -> list[str]:
     """The statements issued for one dashboard subtree and not another (first 160 characters each)."""
+    import operator
     from collections import Counter
+    from functools import reduce
 
     dashboards = {label: c for label, c in counts.items() if label.startswith("dashboard")}
     issued = {
         label: Counter(" ".join(sql.split())[:160] for sql in c["sql"]) for label, c in dashboards.items()
     }
-    everywhere = Counter[str]()
-    for index, seen in enumerate(issued.values()):
-        everywhere = seen.copy() if index == 0 else everywhere & seen
+    everywhere = reduce(operator.and_, issued.values(), next(iter(issued.values()), Counter[str]()))
     lines = []
     for label, seen in issued.items():
         for sql, times in (seen - everywhere).items():

@@ -26,10 +26,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_lo
 
 from core.db.base import TenantScoped
 from core.db.engine import create_engine
-from core.db.rls_begin import TenantBeginConnection, driver_connection
+from core.db.rls_begin import TENANT_SETTING, TenantBeginConnection, driver_connection
 from core.tenancy.context import current_tenant_id
 
-SET_TENANT_SQL = text("SELECT set_config('quanyu.tenant_id', :tenant_id, true)")
+SET_TENANT_SQL = text(f"SELECT set_config('{TENANT_SETTING}', :tenant_id, true)")
 
 
 class CrossTenantWrite(RuntimeError):

@@ -224,13 +224,6 @@ def hours_text(hours: Sequence[SharedResourceHours]) -> str:
     return "；".join(parts)[:300]
 
 
-def weekly_open_minutes(hours: Iterable[SharedResourceHours]) -> dict[int, int]:
-    per_day: dict[int, int] = {}
-    for h in hours:
-        per_day[h.weekday] = per_day.get(h.weekday, 0) + h.closes_minute - h.opens_minute
-    return per_day
-
-
 # --- visibility and scope ------------------------------------------------------------------------
 
 

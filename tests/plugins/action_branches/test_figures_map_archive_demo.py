@@ -85,6 +85,25 @@ async def test_figures_count_branches_by_kind_distinct_members_participation_act
     assert (after["branches"], after["branches.trade"], after["members"]) == (1, 0, 3)
 
 
+async def test_an_action_counts_once_however_many_took_part_and_one_without_anyone_counts_too(
+    ab, branch_world, admin
+):
+    branch = await branch_world(kind="cause", people=2)
+    a, b = branch.people
+    both = [{"person_id": a, "hours": 1.5}, {"person_id": b, "hours": 2.5}]
+    for participants in (both, []):
+        await ab.ok(
+            admin,
+            "POST",
+            f"/branches/{branch.branch_id}/actions",
+            {"held_on": days_ago(0), "title": "支部活动", "participants": participants},
+            201,
+        )
+    shown = await figures(ab, admin, branch.street.id)
+    assert shown["actions_per_month"] == round(2 / 12, 1), "two actions, not three participation rows"
+    assert shown["volunteer_hours"] == 4.0
+
+
 async def test_branches_and_actions_with_places_are_on_the_red_map(ab, branch_world, admin):
     located = await branch_world(people=0, place=True)
     unplaced = await branch_world(people=0, place=False)
