@@ -100,6 +100,51 @@ async def test_a_job_redis_forgot_is_relayed_again_and_lands_once(client, admin,
     assert await notes(database, admin.tenant) == 1
 
 
+async def test_jobs_of_two_districts_running_at_once_on_the_workers_loop_each_keep_their_own_district(
+    backend, database, redis_client, plugin_host, make_actor, enable_plugin
+):
+    """Four worker threads hand their jobs to one event loop, where they interleave at every statement:
+    each job must still run as its own district (its tenant context and RLS setting belong to the job,
+    not to the loop), or a note would land in, or be refused by, the other district."""
+    import dramatiq
+
+    from core.jobs.broker import (
+        QUEUE,
+        WORKER_THREADS,
+        configure_worker,
+        make_broker,
+        relay_due,
+        worker_database,
+    )
+
+    if redis_client is None:
+        pytest.skip("the dramatiq relay is the production path (PostgreSQL and Redis)")
+    await run_due(database, plugin_host, limit=1000)
+    districts = [await make_actor(), await make_actor()]
+    jobs = []
+    for district in districts:
+        await enable_plugin(district, "hello")
+    for number in range(12):
+        for district in districts:
+            async with database.transaction(district.tenant.id) as session:
+                payload = {"org_node_id": str(district.tenant.root_id), "text": f"{number}"}
+                jobs.append(await enqueue(session, "hello.leave_note", payload))
+    made = make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
+    made.flush_all()
+    configure_worker(lambda: worker_database(backend.app_url, backend.system_url), lambda: plugin_host)
+    worker = dramatiq.Worker(made, worker_threads=WORKER_THREADS, worker_timeout=100)
+    worker.start()
+    try:
+        assert await relay_due(database, made) == len(jobs)
+        await drain(made, worker, QUEUE)
+    finally:
+        worker.stop()
+        made.flush_all()
+        made.close()
+    assert {await status_of(database, job.id) for job in jobs} == {"done"}
+    assert [await notes(database, district.tenant) for district in districts] == [12, 12]
+
+
 async def test_jobs_redis_refused_go_back_to_the_outbox_at_once_with_the_attempt_not_counted(
     client, admin, database, broker, monkeypatch
 ):
@@ -123,7 +168,7 @@ async def test_jobs_redis_refused_go_back_to_the_outbox_at_once_with_the_attempt
     def send_one_then_fail(*args, **kwargs):
         if len(sent) == 1:
             raise redis.ConnectionError("Redis is restarting")
-        sent.append(args[0])
+        sent.extend(entry_id for entry_id, _tenant in args[0])
         return real_send(*args, **kwargs)
 
     monkeypatch.setattr(actor, "send", send_one_then_fail)
@@ -151,20 +196,10 @@ async def test_jobs_redis_refused_go_back_to_the_outbox_at_once_with_the_attempt
     assert await notes(database, admin.tenant) == 3
 
 
-def _dispose_this_threads_database():
-    from core.jobs import broker as jobs_broker
-
-    loop = getattr(jobs_broker._local, "loop", None)
-    if loop is not None:
-        loop.run_until_complete(jobs_broker._local.database.dispose())
-        loop.close()
-        jobs_broker._local.loop = None
-
-
-async def test_a_worker_thread_whose_connection_the_database_dropped_runs_the_job_on_a_fresh_one(
+async def test_a_worker_whose_connection_the_database_dropped_runs_the_job_on_a_fresh_one(
     client, admin, database, broker, backend, plugin_host
 ):
-    """Worker threads do not ping a connection before each job (three round trips on asyncpg, as many as
+    """The worker does not ping a connection before each job (three round trips on asyncpg, as many as
     the job's own); a connection dropped meanwhile (a database restart) costs a second run, not the job."""
     import asyncio
     import os
@@ -173,12 +208,13 @@ async def test_a_worker_thread_whose_connection_the_database_dropped_runs_the_jo
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    from core.jobs.broker import WORKER_APPLICATION_NAME, run_outbox_job
+    from core.jobs.broker import ACTOR_NAME, WORKER_APPLICATION_NAME
     from core.jobs.service import claim
     from core.testing import DEFAULT_TEST_DATABASE_URL
 
-    _made, worker, _queue = broker
-    worker.pause()  # the test runs the actor itself, in one thread that keeps its pool between jobs
+    made, worker, _queue = broker
+    worker.pause()  # the test calls the actor itself, as a worker thread does: on the worker's event loop
+    run_outbox_jobs = made.get_actor(ACTOR_NAME).fn
     thread = ThreadPoolExecutor(max_workers=1)
     await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
 
@@ -189,7 +225,7 @@ async def test_a_worker_thread_whose_connection_the_database_dropped_runs_the_jo
             )
         assert [e.id for e in await claim(database, 1000)] == [job.id]
         await asyncio.get_running_loop().run_in_executor(
-            thread, run_outbox_job, str(job.id), str(admin.tenant.id)
+            thread, run_outbox_jobs, [[str(job.id), str(admin.tenant.id)]]
         )
         return await status_of(database, job.id)
 
@@ -206,10 +242,60 @@ async def test_a_worker_thread_whose_connection_the_database_dropped_runs_the_jo
             )
         finally:
             await conn.close()
-        assert dropped >= 1, "the worker thread kept a connection in its pool"
+        assert dropped >= 1, "the worker kept a connection in its pool"
         assert await run_a_job("之后") == "done"
         assert await notes(database, admin.tenant) == 2
     finally:
-        thread.submit(_dispose_this_threads_database).result()
         thread.shutdown()
         worker.resume()
+
+
+def test_the_relay_packs_rows_into_messages_without_leaving_worker_threads_idle():
+    from core.jobs.broker import MAX_JOBS_PER_MESSAGE, message_batches
+
+    assert message_batches([]) == []
+    assert message_batches([1, 2, 3], threads=4) == [[1], [2], [3]]
+    assert message_batches(list(range(8)), threads=4) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert message_batches(list(range(9)), threads=4) == [[0, 1], [2, 3], [4, 5], [6, 7], [8]]
+    burst = message_batches(list(range(100)), threads=4)
+    assert [len(batch) for batch in burst] == [MAX_JOBS_PER_MESSAGE] * (100 // MAX_JOBS_PER_MESSAGE)
+    assert [row for batch in burst for row in batch] == list(range(100))
+
+
+async def test_a_row_that_cannot_run_does_not_keep_the_others_of_its_message_from_running(
+    client, admin, database, broker, monkeypatch
+):
+    from core.jobs import broker as jobs_broker
+
+    made, worker, queue = broker
+    await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
+    async with database.transaction(admin.tenant.id) as session:
+        jobs = [
+            await enqueue(
+                session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": str(n)}
+            )
+            for n in range(40)
+        ]
+    unlucky = jobs[13].id
+    real_run_relayed = jobs_broker.run_relayed
+    messages: list[int] = []
+    real_send = made.get_actor(jobs_broker.ACTOR_NAME).send
+
+    async def fail_for_one(database, entry_id, tenant_id, functions):
+        if entry_id == unlucky:
+            raise ConnectionError("the database went away")
+        return await real_run_relayed(database, entry_id, tenant_id, functions)
+
+    def count(*args, **kwargs):
+        messages.append(len(args[0]))
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_broker, "run_relayed", fail_for_one)
+    monkeypatch.setattr(made.get_actor(jobs_broker.ACTOR_NAME), "send", count)
+    assert await jobs_broker.relay_due(database, made) == 40
+    await drain(made, worker, queue)
+    assert messages == [jobs_broker.MAX_JOBS_PER_MESSAGE] * 4
+    statuses = {job.id: await status_of(database, job.id) for job in jobs}
+    assert statuses.pop(unlucky) == "running", "left to be relayed again when its lease runs out"
+    assert set(statuses.values()) == {"done"}
+    assert await notes(database, admin.tenant) == 39

@@ -1,27 +1,32 @@
 """Production delivery: the outbox relayed to dramatiq on Redis, run by ``quanyu worker`` processes.
 
-The relay claims due outbox rows (as the embedded worker does) and sends one
-message per row, carrying the row's id and tenant; the actor runs the row
-with ``run_one``, which marks it done in the job's own transaction. If Redis
+The relay claims due outbox rows (as the embedded worker does) and sends
+them as messages of up to ten rows, each row named by its id and tenant; the
+actor runs each row with ``run_relayed``, which marks it done in the job's own
+transaction. If Redis
 loses the message (a restart without persistence, a flush), the row's lease
 runs out and the next relay sends it again; a row already done is skipped,
 so the effect lands once.
 
-dramatiq runs actors in worker threads: each thread keeps its own event loop
-and database engine, because connection pools belong to the loop that made them.
+The actor is a coroutine: dramatiq's worker threads take the messages and
+hand each job to one event loop per process (dramatiq's AsyncIO middleware),
+where the jobs of all threads run side by side on one database engine. An
+event loop and an engine per thread cost each job a loop start and stop and
+left the threads' loops contending for the interpreter (docs/performance.md,
+figure 6).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware.asyncio import AsyncIO
 from sqlalchemy.exc import DBAPIError
 
 from core.db.session import Database
@@ -31,79 +36,112 @@ log = logging.getLogger("quanyu.jobs")
 ACTOR_NAME = "quanyu_outbox_job"
 QUEUE = "quanyu"
 WORKER_APPLICATION_NAME = "quanyu-worker"
+WORKER_THREADS = 4
+# A message carries several rows when the relay has many at once: a message costs the worker about as
+# much Python as a no-op job's own transaction (fetch, hand-over between threads, acknowledgement), so a
+# burst (a morning's schedules fanned out to every district) runs some twice as fast. Few rows still go
+# one per message, spread over the worker threads.
+MAX_JOBS_PER_MESSAGE = 10
 
-_local = threading.local()
 _database_factory: Callable[[], Database] | None = None
 _host_factory: Callable[[], Any] | None = None
+_database: Database | None = None
+_functions: dict[str, tuple[str | None, JobFunction]] = {}
+_functions_key: tuple[int, int, int] | None = None
 
 
 def configure_worker(database_factory: Callable[[], Database], host_factory: Callable[[], Any]) -> None:
-    """How worker threads build their database and find the plugins (set once per process)."""
+    """How the worker builds its database and finds the plugins (set once per process, before the
+    worker starts)."""
     global _database_factory, _host_factory
     _database_factory = database_factory
     _host_factory = host_factory
 
 
-def worker_database(app_url: str, system_url: str | None) -> Database:
-    """The database of one worker thread: a small pool, and no ping before each use. A ping costs three
-    round trips on asyncpg, as many as the job's own work; a connection the database dropped (a restart,
-    a failover) fails the job's first statement instead, before anything ran, and ``run_outbox_job``
-    runs the job again on a fresh connection."""
+def worker_database(app_url: str, system_url: str | None, connections: int = WORKER_THREADS) -> Database:
+    """The database of a worker process: a connection for each job running at once, and no ping before
+    each use. A ping costs three round trips on asyncpg, as many as the job's own work; a connection the
+    database dropped (a restart, a failover) fails the job's first statement instead, before anything
+    ran, and ``run_outbox_job`` runs the job again on a fresh connection."""
     return Database(
-        app_url, system_url, pool_size=2, pre_ping=False, application_name=WORKER_APPLICATION_NAME
+        app_url, system_url, pool_size=connections, pre_ping=False, application_name=WORKER_APPLICATION_NAME
     )
 
 
-def _thread_loop() -> tuple[asyncio.AbstractEventLoop, Database]:
-    if getattr(_local, "loop", None) is None:
+class JobLoop(AsyncIO):
+    """dramatiq's event loop thread for async actors, owning the worker's database: made when the worker
+    boots, disposed on its loop before the loop stops (a pool belongs to the loop its connections were
+    made on, so a worker started again in the same process gets a new one)."""
+
+    def before_worker_boot(self, broker: Any, worker: Any) -> None:
+        global _database
         if _database_factory is None:
-            raise RuntimeError("configure_worker() was not called in this process")
-        _local.loop = asyncio.new_event_loop()
-        _local.database = _database_factory()
-    return _local.loop, _local.database
+            raise RuntimeError("configure_worker() was not called before the worker started")
+        super().before_worker_boot(broker, worker)  # type: ignore[no-untyped-call]
+        _database = _database_factory()
+
+    def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        global _database
+        loop_thread = get_event_loop_thread()
+        if _database is not None and loop_thread is not None:
+            loop_thread.run_coroutine(_database.dispose())
+        _database = None
+        super().after_worker_shutdown(broker, worker)  # type: ignore[no-untyped-call]
 
 
 def _job_functions() -> dict[str, tuple[str | None, JobFunction]]:
-    """The job functions, collected once per worker thread (asking every plugin for its jobs and event
-    handlers cost more than the rest of a no-op job's Python); again only when a plugin or a core job
-    was registered since."""
+    """The job functions, collected once per worker (asking every plugin for its jobs and event handlers
+    cost more than the rest of a no-op job's Python); again only when a plugin or a core job was
+    registered since. Only the event loop's thread reads and writes them."""
+    global _functions, _functions_key
     assert _host_factory is not None
     host = _host_factory()
     key = (id(host), len(getattr(host, "plugins", ())), registrations())
-    if getattr(_local, "functions_key", None) != key:
-        _local.functions = job_functions(host)
-        _local.functions_key = key
-    functions: dict[str, tuple[str | None, JobFunction]] = _local.functions
-    return functions
+    if _functions_key != key:
+        _functions, _functions_key = job_functions(host), key
+    return _functions
 
 
-async def _run_entry(database: Database, entry_id: uuid.UUID, tenant_id: uuid.UUID | None) -> str:
-    return await run_relayed(database, entry_id, tenant_id, _job_functions())
-
-
-def run_outbox_job(entry_id: str, tenant_id: str | None = None) -> None:
-    """The actor: run one relayed outbox row in this worker thread's loop."""
-    loop, database = _thread_loop()
+async def _run_one(database: Database, entry_id: str, tenant_id: str | None) -> None:
     entry, tenant = uuid.UUID(entry_id), uuid.UUID(tenant_id) if tenant_id else None
     try:
-        status = loop.run_until_complete(_run_entry(database, entry, tenant))
+        status = await run_relayed(database, entry, tenant, _job_functions())
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
         # The pool has dropped the dead connection; nothing committed (or, if the commit landed, the row
         # is done and the second run skips it), so run it once more on a fresh one.
         log.info("outbox job %s met a dropped database connection; running it on a fresh one", entry_id)
-        status = loop.run_until_complete(_run_entry(database, entry, tenant))
+        status = await run_relayed(database, entry, tenant, _job_functions())
     log.info("outbox job %s (tenant %s): %s", entry_id, tenant_id, status)
+
+
+async def run_outbox_jobs(entries: list[tuple[str, str | None]]) -> None:
+    """The actor: run relayed outbox rows (``[entry id, tenant id]`` pairs) on the worker's event loop,
+    one after another, each in its own transaction. A row that could not run (the database away) does
+    not keep the others from running; it stays taken until its lease runs out and is relayed again, and
+    the first such error is raised once the others ran, for dramatiq to log."""
+    if _database is None:
+        raise RuntimeError("the worker's database is not ready (is JobLoop among the broker's middleware?)")
+    first_error: Exception | None = None
+    for entry_id, tenant_id in entries:
+        try:
+            await _run_one(_database, entry_id, tenant_id)
+        except Exception as exc:
+            log.warning("outbox job %s could not run (%s: %s)", entry_id, type(exc).__name__, exc)
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
 
 
 def make_broker(url: str, **options: Any) -> RedisBroker:
     """A Redis broker with the outbox actor declared on it (never at import time)."""
     broker = RedisBroker(url=url, namespace="quanyu", **options)  # type: ignore[no-untyped-call]
+    broker.add_middleware(JobLoop())
     dramatiq.set_broker(broker)
     # The outbox retries (with back-off, and across Redis restarts); dramatiq itself must not.
     dramatiq.Actor(
-        run_outbox_job,
+        cast(Any, run_outbox_jobs),  # dramatiq's stubs do not take a coroutine function with defaults
         broker=broker,
         actor_name=ACTOR_NAME,
         queue_name=QUEUE,
@@ -113,15 +151,26 @@ def make_broker(url: str, **options: Any) -> RedisBroker:
     return broker
 
 
+def message_batches(entries: list[Any], threads: int = WORKER_THREADS) -> list[list[Any]]:
+    """Rows in the order claimed, packed into messages: at most ``MAX_JOBS_PER_MESSAGE`` each, and at
+    least as many messages as a worker has threads while there are rows enough, so none idles."""
+    size = max(1, min(MAX_JOBS_PER_MESSAGE, len(entries) // threads))
+    return [entries[start : start + size] for start in range(0, len(entries), size)]
+
+
 async def relay_due(database: Database, broker: RedisBroker, limit: int = 100) -> int:
-    """Claim due outbox rows and send each to the broker; returns how many were sent. Rows not sent
+    """Claim due outbox rows and send them to the broker; returns how many were sent. Rows not sent
     because Redis failed are released, then the error is raised for the caller to wait and retry."""
     entries = await claim_for_relay(database, limit)
     actor = broker.get_actor(ACTOR_NAME)
-    for index, entry in enumerate(entries):
+    sent = 0
+    for batch in message_batches(entries):
         try:
-            actor.send(str(entry.id), str(entry.tenant_id) if entry.tenant_id else None)
+            actor.send(
+                [[str(entry.id), str(entry.tenant_id) if entry.tenant_id else None] for entry in batch]
+            )
         except Exception:
-            await release(database, [unsent.id for unsent in entries[index:]])
+            await release(database, [unsent.id for unsent in entries[sent:]])
             raise
-    return len(entries)
+        sent += len(batch)
+    return sent

@@ -58,20 +58,21 @@ async def _worker(once: bool, poll: float) -> None:
 
 
 async def _relay_and_work(settings: Any, poll: float) -> None:
-    """Production: relay due outbox rows to dramatiq on Redis and run them in this process's threads."""
+    """Production: relay due outbox rows to dramatiq on Redis and run them in this process (worker threads
+    taking messages, the jobs on one event loop)."""
     import asyncio
 
     import dramatiq
 
     from core.db.session import get_database
-    from core.jobs.broker import configure_worker, make_broker, relay_due, worker_database
+    from core.jobs.broker import WORKER_THREADS, configure_worker, make_broker, relay_due, worker_database
     from core.plugins.host import get_host
 
     broker = make_broker(settings.redis_url)
     configure_worker(
         lambda: worker_database(settings.app_database_url, settings.system_database_url), get_host
     )
-    worker = dramatiq.Worker(broker, worker_threads=4)
+    worker = dramatiq.Worker(broker, worker_threads=WORKER_THREADS)
     worker.start()
     click.echo("worker relaying the outbox to Redis and running jobs; stop with Ctrl-C")
     pause = poll
