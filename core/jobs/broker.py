@@ -9,8 +9,9 @@ runs out and the next relay sends it again; a row already done is skipped,
 so the effect lands once.
 
 The actor is a coroutine: dramatiq's worker threads take the messages and
-hand each job to one event loop per process (dramatiq's AsyncIO middleware),
-where the jobs of all threads run side by side on one database engine. An
+hand each message to one event loop per process (dramatiq's AsyncIO
+middleware), where the jobs of all messages run side by side, up to
+``JOBS_AT_ONCE``, on one database engine. An
 event loop and an engine per thread cost each job a loop start and stop and
 left the threads' loops contending for the interpreter (docs/performance.md,
 figure 6).
@@ -18,6 +19,7 @@ figure 6).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -37,6 +39,10 @@ ACTOR_NAME = "quanyu_outbox_job"
 QUEUE = "quanyu"
 WORKER_APPLICATION_NAME = "quanyu-worker"
 WORKER_THREADS = 4
+# Jobs a worker process runs at once on its event loop, each on a connection of its own: the jobs of a
+# message run side by side, so the loop has work while statements are on the wire (a waiting job costs no
+# thread). One pool of this size (no overflow is ever used) replaces a small pool per thread.
+JOBS_AT_ONCE = 8
 # A message carries several rows when the relay has many at once: a message costs the worker about as
 # much Python as a no-op job's own transaction (fetch, hand-over between threads, acknowledgement), so a
 # burst (a morning's schedules fanned out to every district) runs some twice as fast. Few rows still go
@@ -46,6 +52,7 @@ MAX_JOBS_PER_MESSAGE = 10
 _database_factory: Callable[[], Database] | None = None
 _host_factory: Callable[[], Any] | None = None
 _database: Database | None = None
+_slots: asyncio.Semaphore | None = None
 _functions: dict[str, tuple[str | None, JobFunction]] = {}
 _functions_key: tuple[int, int, int] | None = None
 
@@ -58,7 +65,7 @@ def configure_worker(database_factory: Callable[[], Database], host_factory: Cal
     _host_factory = host_factory
 
 
-def worker_database(app_url: str, system_url: str | None, connections: int = WORKER_THREADS) -> Database:
+def worker_database(app_url: str, system_url: str | None, connections: int = JOBS_AT_ONCE) -> Database:
     """The database of a worker process: a connection for each job running at once, and no ping before
     each use. A ping costs three round trips on asyncpg, as many as the job's own work; a connection the
     database dropped (a restart, a failover) fails the job's first statement instead, before anything
@@ -74,11 +81,12 @@ class JobLoop(AsyncIO):
     made on, so a worker started again in the same process gets a new one)."""
 
     def before_worker_boot(self, broker: Any, worker: Any) -> None:
-        global _database
+        global _database, _slots
         if _database_factory is None:
             raise RuntimeError("configure_worker() was not called before the worker started")
         super().before_worker_boot(broker, worker)  # type: ignore[no-untyped-call]
         _database = _database_factory()
+        _slots = asyncio.Semaphore(JOBS_AT_ONCE)
 
     def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
         global _database
@@ -116,22 +124,32 @@ async def _run_one(database: Database, entry_id: str, tenant_id: str | None) -> 
     log.info("outbox job %s (tenant %s): %s", entry_id, tenant_id, status)
 
 
-async def run_outbox_jobs(entries: list[tuple[str, str | None]]) -> None:
-    """The actor: run relayed outbox rows (``[entry id, tenant id]`` pairs) on the worker's event loop,
-    one after another, each in its own transaction. A row that could not run (the database away) does
-    not keep the others from running; it stays taken until its lease runs out and is relayed again, and
-    the first such error is raised once the others ran, for dramatiq to log."""
-    if _database is None:
-        raise RuntimeError("the worker's database is not ready (is JobLoop among the broker's middleware?)")
-    first_error: Exception | None = None
-    for entry_id, tenant_id in entries:
+async def _run_in_slot(
+    database: Database, slots: asyncio.Semaphore, entry_id: str, tenant_id: str | None
+) -> None:
+    async with slots:
         try:
-            await _run_one(_database, entry_id, tenant_id)
+            await _run_one(database, entry_id, tenant_id)
         except Exception as exc:
             log.warning("outbox job %s could not run (%s: %s)", entry_id, type(exc).__name__, exc)
-            first_error = first_error or exc
-    if first_error is not None:
-        raise first_error
+            raise
+
+
+async def run_outbox_jobs(entries: list[tuple[str, str | None]]) -> None:
+    """The actor: run relayed outbox rows (``[entry id, tenant id]`` pairs) on the worker's event loop,
+    side by side (at most ``JOBS_AT_ONCE`` in the process), each in its own transaction. A row that
+    could not run (the database away) does not keep the others from running; it stays taken until its
+    lease runs out and is relayed again, and the first such error is raised once the others ran, for
+    dramatiq to log."""
+    if _database is None or _slots is None:
+        raise RuntimeError("the worker's database is not ready (is JobLoop among the broker's middleware?)")
+    outcomes = await asyncio.gather(
+        *(_run_in_slot(_database, _slots, entry_id, tenant_id) for entry_id, tenant_id in entries),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def make_broker(url: str, **options: Any) -> RedisBroker:
