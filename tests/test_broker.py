@@ -299,3 +299,39 @@ async def test_a_row_that_cannot_run_does_not_keep_the_others_of_its_message_fro
     assert statuses.pop(unlucky) == "running", "left to be relayed again when its lease runs out"
     assert set(statuses.values()) == {"done"}
     assert await notes(database, admin.tenant) == 39
+
+
+async def test_a_worker_whose_pool_cannot_be_closed_still_stops_its_event_loop(
+    backend, database, redis_client, plugin_host, monkeypatch
+):
+    """Stopping a worker closes its database on the loop, then stops the loop; a database already gone
+    (closing fails) must not leave the loop thread running in the process."""
+    import asyncio
+
+    import dramatiq
+    from dramatiq.asyncio import get_event_loop_thread
+
+    from core.jobs import broker as jobs_broker
+
+    if redis_client is None:
+        pytest.skip("the dramatiq relay is the production path (PostgreSQL and Redis)")
+    made = jobs_broker.make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
+    jobs_broker.configure_worker(
+        lambda: jobs_broker.worker_database(backend.app_url, backend.system_url), lambda: plugin_host
+    )
+    worker = dramatiq.Worker(made, worker_threads=1, worker_timeout=100)
+    worker.start()
+    loop_thread = get_event_loop_thread()
+    assert loop_thread is not None and loop_thread.is_alive()
+
+    async def gone() -> None:
+        raise ConnectionError("the database is gone")
+
+    monkeypatch.setattr(jobs_broker._database, "dispose", gone)
+    try:
+        await asyncio.to_thread(worker.stop)
+    finally:
+        made.close()
+    assert get_event_loop_thread() is None
+    assert not loop_thread.is_alive()
+    assert jobs_broker._database is None

@@ -90,11 +90,13 @@ class JobLoop(AsyncIO):
 
     def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
         global _database
-        loop_thread = get_event_loop_thread()
-        if _database is not None and loop_thread is not None:
-            loop_thread.run_coroutine(_database.dispose())
-        _database = None
-        super().after_worker_shutdown(broker, worker)  # type: ignore[no-untyped-call]
+        loop_thread, database, _database = get_event_loop_thread(), _database, None
+        try:
+            if database is not None and loop_thread is not None:
+                loop_thread.run_coroutine(database.dispose())
+        finally:
+            # The loop thread stops even if closing the pool failed (the database already gone).
+            super().after_worker_shutdown(broker, worker)  # type: ignore[no-untyped-call]
 
 
 def _job_functions() -> dict[str, tuple[str | None, JobFunction]]:
