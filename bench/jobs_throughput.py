@@ -4,9 +4,10 @@ Platform side, as ``quanyu worker`` runs it with Redis configured: N no-op
 jobs are enqueued for 润州区, each in its own transaction (``enqueue``, as a
 change would; timed apart as the enqueue rate), then the clock starts and the
 relay loop (``relay_due``: claim due rows with ``FOR UPDATE SKIP LOCKED``,
-send one message each) feeds a dramatiq worker with 4 threads whose actor
-runs each row with its tenant (``run_one``: load the row, open a tenant
-transaction, run the job, mark it done). The clock stops when all N rows are
+send them up to ten per message) feeds a dramatiq worker with 4 threads
+whose actor runs the rows of a message side by side on the worker's event
+loop, each in its tenant's transaction (``run_relayed``: take and mark the
+row with one statement, run the job, commit both). The clock stops when all N rows are
 ``done``. Bare side: a dramatiq actor that only counts, on the same Redis,
 the same worker threads: N ``send`` calls, clock stopped when all N ran.
 Both in this process (the relay on the event loop, the actors in the worker's

@@ -12,26 +12,47 @@ from core.jobs.models import OutboxEntry
 from core.jobs.service import enqueue, run_due
 
 
+def start_worker(backend, plugin_host, threads=1):
+    """A broker and a started worker as ``quanyu worker`` makes them, on an empty queue."""
+    import dramatiq
+
+    from core.jobs.broker import configure_worker, make_broker, worker_database
+
+    made = make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
+    made.flush_all()
+    configure_worker(lambda: worker_database(backend.app_url, backend.system_url), lambda: plugin_host)
+    worker = dramatiq.Worker(made, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    return made, worker
+
+
+def stop_worker(made, worker):
+    worker.stop()
+    made.flush_all()
+    made.close()
+
+
 @pytest.fixture
 async def broker(backend, database, redis_client, plugin_host):
     if redis_client is None:
         pytest.skip(
             "the dramatiq relay is the production path (PostgreSQL and Redis); SQLite uses the embedded worker"
         )
-    import dramatiq
-
-    from core.jobs.broker import QUEUE, configure_worker, make_broker, worker_database
+    from core.jobs.broker import QUEUE
 
     await run_due(database, plugin_host, limit=1000)  # start with nothing due from other tests
-    made = make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
-    made.flush_all()
-    configure_worker(lambda: worker_database(backend.app_url, backend.system_url), lambda: plugin_host)
-    worker = dramatiq.Worker(made, worker_threads=1, worker_timeout=100)
-    worker.start()
+    made, worker = start_worker(backend, plugin_host)
     yield made, worker, QUEUE
-    worker.stop()
-    made.flush_all()
-    made.close()
+    stop_worker(made, worker)
+
+
+async def queue_notes(database, tenant, count):
+    """``count`` hello.leave_note jobs for ``tenant``'s root, queued in one transaction."""
+    async with database.transaction(tenant.id) as session:
+        return [
+            await enqueue(session, "hello.leave_note", {"org_node_id": str(tenant.root_id), "text": str(n)})
+            for n in range(count)
+        ]
 
 
 async def notes(database, tenant):
@@ -106,16 +127,7 @@ async def test_jobs_of_two_districts_running_at_once_on_the_workers_loop_each_ke
     """Four worker threads hand their jobs to one event loop, where they interleave at every statement:
     each job must still run as its own district (its tenant context and RLS setting belong to the job,
     not to the loop), or a note would land in, or be refused by, the other district."""
-    import dramatiq
-
-    from core.jobs.broker import (
-        QUEUE,
-        WORKER_THREADS,
-        configure_worker,
-        make_broker,
-        relay_due,
-        worker_database,
-    )
+    from core.jobs.broker import QUEUE, WORKER_THREADS, relay_due
 
     if redis_client is None:
         pytest.skip("the dramatiq relay is the production path (PostgreSQL and Redis)")
@@ -124,23 +136,15 @@ async def test_jobs_of_two_districts_running_at_once_on_the_workers_loop_each_ke
     jobs = []
     for district in districts:
         await enable_plugin(district, "hello")
-    for number in range(12):
+    for _round in range(12):
         for district in districts:
-            async with database.transaction(district.tenant.id) as session:
-                payload = {"org_node_id": str(district.tenant.root_id), "text": f"{number}"}
-                jobs.append(await enqueue(session, "hello.leave_note", payload))
-    made = make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
-    made.flush_all()
-    configure_worker(lambda: worker_database(backend.app_url, backend.system_url), lambda: plugin_host)
-    worker = dramatiq.Worker(made, worker_threads=WORKER_THREADS, worker_timeout=100)
-    worker.start()
+            jobs += await queue_notes(database, district.tenant, 1)
+    made, worker = start_worker(backend, plugin_host, threads=WORKER_THREADS)
     try:
         assert await relay_due(database, made) == len(jobs)
         await drain(made, worker, QUEUE)
     finally:
-        worker.stop()
-        made.flush_all()
-        made.close()
+        stop_worker(made, worker)
     assert {await status_of(database, job.id) for job in jobs} == {"done"}
     assert [await notes(database, district.tenant) for district in districts] == [12, 12]
 
@@ -154,13 +158,7 @@ async def test_jobs_redis_refused_go_back_to_the_outbox_at_once_with_the_attempt
 
     made, worker, queue = broker
     await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
-    async with database.transaction(admin.tenant.id) as session:
-        jobs = [
-            await enqueue(
-                session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": str(n)}
-            )
-            for n in range(3)
-        ]
+    jobs = await queue_notes(database, admin.tenant, 3)
     actor = made.get_actor(ACTOR_NAME)
     real_send = actor.send
     sent: list[str] = []
@@ -269,13 +267,7 @@ async def test_a_row_that_cannot_run_does_not_keep_the_others_of_its_message_fro
 
     made, worker, queue = broker
     await client.post("/api/v1/plugins/hello/enable", headers=admin.headers)
-    async with database.transaction(admin.tenant.id) as session:
-        jobs = [
-            await enqueue(
-                session, "hello.leave_note", {"org_node_id": str(admin.tenant.root_id), "text": str(n)}
-            )
-            for n in range(40)
-        ]
+    jobs = await queue_notes(database, admin.tenant, 40)
     unlucky = jobs[13].id
     real_run_relayed = jobs_broker.run_relayed
     messages: list[int] = []
@@ -308,19 +300,13 @@ async def test_a_worker_whose_pool_cannot_be_closed_still_stops_its_event_loop(
     (closing fails) must not leave the loop thread running in the process."""
     import asyncio
 
-    import dramatiq
     from dramatiq.asyncio import get_event_loop_thread
 
     from core.jobs import broker as jobs_broker
 
     if redis_client is None:
         pytest.skip("the dramatiq relay is the production path (PostgreSQL and Redis)")
-    made = jobs_broker.make_broker(backend.redis_url, heartbeat_timeout=2_000, maintenance_chance=1_000)
-    jobs_broker.configure_worker(
-        lambda: jobs_broker.worker_database(backend.app_url, backend.system_url), lambda: plugin_host
-    )
-    worker = dramatiq.Worker(made, worker_threads=1, worker_timeout=100)
-    worker.start()
+    made, worker = start_worker(backend, plugin_host)
     loop_thread = get_event_loop_thread()
     assert loop_thread is not None and loop_thread.is_alive()
 

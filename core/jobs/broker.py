@@ -2,19 +2,17 @@
 
 The relay claims due outbox rows (as the embedded worker does) and sends
 them as messages of up to ten rows, each row named by its id and tenant; the
-actor runs each row with ``run_relayed``, which marks it done in the job's own
-transaction. If Redis
-loses the message (a restart without persistence, a flush), the row's lease
-runs out and the next relay sends it again; a row already done is skipped,
-so the effect lands once.
+actor runs each row with ``run_relayed``, which marks it done in the job's
+own transaction. If Redis loses the message (a restart without persistence,
+a flush), the row's lease runs out and the next relay sends it again; a row
+already done is skipped, so the effect lands once.
 
 The actor is a coroutine: dramatiq's worker threads take the messages and
 hand each message to one event loop per process (dramatiq's AsyncIO
 middleware), where the jobs of all messages run side by side, up to
-``JOBS_AT_ONCE``, on one database engine. An
-event loop and an engine per thread cost each job a loop start and stop and
-left the threads' loops contending for the interpreter (docs/performance.md,
-figure 6).
+``JOBS_AT_ONCE``, on one database engine. An event loop and an engine per
+thread cost each job a loop start and stop and left the threads' loops
+contending for the interpreter (docs/performance.md, figure 6).
 """
 
 from __future__ import annotations
@@ -69,7 +67,7 @@ def worker_database(app_url: str, system_url: str | None, connections: int = JOB
     """The database of a worker process: a connection for each job running at once, and no ping before
     each use. A ping costs three round trips on asyncpg, as many as the job's own work; a connection the
     database dropped (a restart, a failover) fails the job's first statement instead, before anything
-    ran, and ``run_outbox_job`` runs the job again on a fresh connection."""
+    ran, and ``_run_one`` runs the job again on a fresh connection."""
     return Database(
         app_url, system_url, pool_size=connections, pre_ping=False, application_name=WORKER_APPLICATION_NAME
     )
